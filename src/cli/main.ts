@@ -1,0 +1,111 @@
+import { Command, CommanderError, Option } from 'commander';
+import { processDeps, type Deps, type GlobalOptions } from './context.js';
+import { exitCodeOf } from './exit.js';
+import { writeErr } from '../store/fsio.js';
+
+/**
+ * The command line. Commands are registered here with their options, and each
+ * one's module is imported only when it runs, so `breakfix q` does not pay for
+ * the sources, the policy or the remote-exec code at start-up.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Runner = (args: unknown[], opts: any, g: GlobalOptions, deps: Deps) => Promise<number> | number;
+
+function intArg(name: string) {
+  return (v: string): number => {
+    if (!/^\d+$/.test(v)) throw new CommanderError(2, 'breakfix.invalidArgument', `${name} takes a whole number, not "${v}"`);
+    return Number(v);
+  };
+}
+
+export function buildProgram(deps: Deps, done: (code: number) => void): Command {
+  const program = new Command('breakfix');
+  program
+    .description('Fleet health for HDFS/YARN: sorted host files, set algebra, safe budgets.')
+    .option('--config <file>', 'config file (default: $BREAKFIX_CONFIG or ./breakfix.yaml)')
+    .option('--home <dir>', 'working directory (default: $BREAKFIX_HOME or home: in the config)')
+    .option('--dc <name>', 'datacenter')
+    .option('--policy <dir>', 'policy directory')
+    .option('--day <day>', 'today, yesterday or YYYY-MM-DD (UTC)')
+    .option('--no-color', 'plain output even on a terminal')
+    .enablePositionalOptions()
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => writeErr(s) })
+    .showSuggestionAfterError(true);
+
+  const lazy = (load: () => Promise<{ run: Runner }>) =>
+    async function (this: Command, ...args: unknown[]) {
+      const cmd = args[args.length - 1] as Command;
+      const opts = cmd.opts();
+      const positional = args.slice(0, -2);
+      const { run } = await load();
+      done(await run(positional, opts, program.opts<GlobalOptions>(), deps));
+    };
+
+  program
+    .command('q')
+    .description('evaluate a set expression: q all - hadoop_exclude and responsive')
+    .argument('<expr...>', 'the expression, in one argument or several')
+    .option('-c, --count', 'print only the number of hosts')
+    .option('--sample <n>', 'print n hosts picked at random (sorted)', intArg('--sample'))
+    .option('--seed <seed>', 'seed for --sample, to repeat a pick')
+    .option('--day <day>', 'today, yesterday or YYYY-MM-DD')
+    .option('--json', 'print {expression, count, hosts} as JSON')
+    .allowExcessArguments(false)
+    .action(lazy(() => import('./commands/q.js')));
+
+  program
+    .command('groups')
+    .description('groups and tables of a day: name, kind, count, age, source')
+    .option('--day <day>', 'today, yesterday or YYYY-MM-DD')
+    .option('--json', 'print JSON')
+    .action(lazy(() => import('./commands/groups.js')));
+
+  program
+    .command('join')
+    .description('rows of a table for the hosts of a group (like join --header -t TAB)')
+    .argument('<group>', 'a group name or a path')
+    .argument('<table>', 'a table name (inventory) or a path')
+    .option('--fields <list>', 'only these columns, comma-separated')
+    .option('--day <day>', 'today, yesterday or YYYY-MM-DD')
+    .action(lazy(() => import('./commands/join.js')));
+
+  program
+    .command('diff')
+    .description('what changed between two days: per group counts, or one group\'s +host/-host lines')
+    .argument('[groups...]', 'groups to show host by host')
+    .option('--from <day>', 'the earlier day', 'yesterday')
+    .option('--to <day>', 'the later day', 'today')
+    .option('--json', 'print JSON')
+    .action(lazy(() => import('./commands/diff.js')));
+
+  program
+    .command('which')
+    .description('every group and table row that names a host')
+    .argument('<host>', 'a host name (a short name gets the configured domain)')
+    .option('--day <day>', 'today, yesterday or YYYY-MM-DD')
+    .option('--json', 'print JSON')
+    .action(lazy(() => import('./commands/which.js')));
+
+  program.addOption(new Option('--trace', 'print stack traces of errors').hideHelp());
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const deps = processDeps();
+  let code = 0;
+  const program = buildProgram(deps, (c) => {
+    code = c;
+  });
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+      if (e.code === 'breakfix.invalidArgument') writeErr(`breakfix: ${e.message}\n`);
+      return 2;
+    }
+    return exitCodeOf(e, Boolean(program.opts().trace));
+  }
+}

@@ -1,0 +1,114 @@
+import path from 'node:path';
+import { ConfigError } from './errors.js';
+import { Field, YamlFile } from './yamlsrc.js';
+
+export interface ClusterConfig {
+  name: string;
+  namenodes: string[];
+  resourcemanagers: string[];
+  /** Other head nodes (JournalNodes, ZooKeeper) that worker ops never touch. */
+  headnodes: string[];
+}
+
+export interface ExecConfig {
+  adapter: 'ssh' | 'pdsh' | 'clush' | 'command' | 'local';
+  concurrency: number;
+  connectTimeoutMs: number;
+  timeoutMs: number;
+  sshConfig: string | null;
+  user: string | null;
+  command: string[] | null;
+}
+
+export interface DatacenterConfig {
+  name: string;
+  clusters: Map<string, ClusterConfig>;
+  /** Each source's own mapping, validated by its type when the sources are loaded. */
+  sources: Map<string, Field>;
+  exec: ExecConfig | null;
+}
+
+export interface Config {
+  file: string;
+  dir: string;
+  home: string | null;
+  policy: string | null;
+  domain: string | null;
+  datacenters: Map<string, DatacenterConfig>;
+  yaml: YamlFile;
+}
+
+const TOP = ['home', 'policy', 'hostnames', 'datacenters'] as const;
+const DC = ['clusters', 'sources', 'exec'] as const;
+const CLUSTER = ['namenodes', 'resourcemanagers', 'headnodes'] as const;
+const EXEC = ['adapter', 'concurrency', 'connect_timeout', 'timeout', 'ssh_config', 'user', 'command'] as const;
+export const SOURCE_TYPES = ['inventory', 'prometheus', 'hdfs', 'yarn', 'healthcheck'] as const;
+
+function resolveFrom(dir: string, p: string): string {
+  return path.isAbsolute(p) ? p : path.resolve(dir, p);
+}
+
+function parseExec(f: Field, dir: string): ExecConfig {
+  const m = f.map(EXEC);
+  const adapter = m.get('adapter')?.oneOf(['ssh', 'pdsh', 'clush', 'command', 'local'] as const) ?? 'ssh';
+  const command = m.get('command')?.strings() ?? null;
+  if (adapter === 'command' && !command) f.fail('adapter "command" needs command: [tool, ..., "{hostsfile}", ..., "{cmd}"]');
+  return {
+    adapter,
+    concurrency: m.get('concurrency')?.number({ min: 1, max: 4096, integer: true }) ?? 64,
+    connectTimeoutMs: m.get('connect_timeout')?.duration() ?? 10_000,
+    timeoutMs: m.get('timeout')?.duration() ?? 300_000,
+    sshConfig: m.has('ssh_config') ? resolveFrom(dir, m.get('ssh_config')!.string()) : null,
+    user: m.get('user')?.string() ?? null,
+    command,
+  };
+}
+
+/** Reads and validates the config file; every key is known or an error naming its line. */
+export function loadConfig(file: string): Config {
+  const yaml = YamlFile.read(file);
+  const dir = path.dirname(path.resolve(file));
+  const root: Field = new Field(yaml, yaml.root, "");
+  if (!root.present) throw new ConfigError(file, null, 'the config is empty; see the README for an example');
+  const top = root.map(TOP);
+  const hostnames = top.get('hostnames')?.map(['domain']);
+  const datacenters = new Map<string, DatacenterConfig>();
+  const dcs = top.get('datacenters');
+  if (!dcs) root.fail('datacenters: missing; name at least one datacenter');
+  for (const [name, dcField] of dcs.map()) {
+    if (!/^[a-z0-9][a-z0-9_-]*$/.test(name)) dcField.fail('a datacenter name is lower case letters, digits, - and _');
+    const d = dcField.map(DC);
+    const clusters = new Map<string, ClusterConfig>();
+    for (const [cname, cf] of d.get('clusters')?.map() ?? []) {
+      const c = cf.present ? cf.map(CLUSTER) : new Map<string, Field>();
+      clusters.set(cname, {
+        name: cname,
+        namenodes: c.get('namenodes')?.strings() ?? [],
+        resourcemanagers: c.get('resourcemanagers')?.strings() ?? [],
+        headnodes: c.get('headnodes')?.strings() ?? [],
+      });
+    }
+    const sources = new Map<string, Field>();
+    for (const [sname, sf] of d.get('sources')?.map() ?? new Map<string, Field>()) {
+      if (!/^[a-z0-9][a-z0-9_.-]*$/.test(sname)) sf.fail('a source name is lower case letters, digits, ".", "-" and "_"');
+      const type: Field | undefined = sf.map().get("type");
+      (type ?? sf.fail(`missing "type"; one of ${SOURCE_TYPES.join(', ')}`)).oneOf(SOURCE_TYPES);
+      sources.set(sname, sf);
+    }
+    datacenters.set(name, {
+      name,
+      clusters,
+      sources,
+      exec: d.has('exec') ? parseExec(d.get('exec')!, dir) : null,
+    });
+  }
+  return {
+    file,
+    dir,
+    home: top.has('home') ? resolveFrom(dir, top.get('home')!.string()) : null,
+    policy: top.has('policy') ? resolveFrom(dir, top.get('policy')!.string()) : null,
+    domain: hostnames?.get('domain')?.string().toLowerCase() ?? null,
+    datacenters,
+    yaml,
+  };
+}

@@ -1,0 +1,150 @@
+import { compareBytes } from './compare.js';
+import type { Cursor } from './cursor.js';
+import type { Expr, Operand } from './parse.js';
+import { LineOutput } from './output.js';
+
+/**
+ * Opens operands. Two operands with the same `key` (the same file) share one
+ * cursor, so `a - a` reads `a` once.
+ */
+export interface OperandOpener {
+  keyOf(operand: Operand): string;
+  open(operand: Operand): Cursor;
+}
+
+/**
+ * The one merge loop: all cursors advance together in byte order. For every
+ * distinct line, `visit` gets the bit mask of the cursors holding it and the
+ * index of one of them. Every input is read to its end, so every line of every
+ * operand is order-checked even after the result can no longer grow.
+ */
+export function mergeCursors(cursors: Cursor[], visit: (mask: number, from: number) => void): void {
+  const k = cursors.length;
+  if (k > 30) throw new Error('an expression may use at most 30 distinct operands');
+  let live = 0;
+  for (const c of cursors) if (c.next()) live++;
+  while (live > 0) {
+    let min = -1;
+    let mask = 0;
+    for (let i = 0; i < k; i++) {
+      const c = cursors[i]!;
+      if (c.done) continue;
+      if (min < 0) {
+        min = i;
+        mask = 1 << i;
+        continue;
+      }
+      const m = cursors[min]!;
+      const cmp = compareBytes(c.buf, c.start, c.end, m.buf, m.start, m.end);
+      if (cmp < 0) {
+        min = i;
+        mask = 1 << i;
+      } else if (cmp === 0) {
+        mask |= 1 << i;
+      }
+    }
+    visit(mask, min);
+    for (let i = min; i < k; i++) {
+      if (mask & (1 << i) && !cursors[i]!.next()) live--;
+    }
+  }
+}
+
+/** Compiles an expression into a test over "which operands hold this line". */
+function compile(expr: Expr, index: (o: Operand) => number): (mask: number) => boolean {
+  if (expr.kind !== 'binary') {
+    const bit = 1 << index(expr);
+    return (mask) => (mask & bit) !== 0;
+  }
+  const l = compile(expr.left, index);
+  const r = compile(expr.right, index);
+  switch (expr.op) {
+    case '-':
+      return (m) => l(m) && !r(m);
+    case '&':
+      return (m) => l(m) && r(m);
+    case '^':
+      return (m) => l(m) !== r(m);
+    case '|':
+      return (m) => l(m) || r(m);
+  }
+}
+
+export interface Plan {
+  cursors: Cursor[];
+  /** member[mask] is 1 when a line held by exactly the operands in mask is in the result. */
+  member: (mask: number) => boolean;
+}
+
+/** Opens every distinct operand once and compiles the expression over them. */
+export function prepare(expr: Expr, opener: OperandOpener, operands: Operand[]): Plan {
+  const keys = new Map<string, number>();
+  const cursors: Cursor[] = [];
+  for (const o of operands) {
+    const key = opener.keyOf(o);
+    if (!keys.has(key)) {
+      keys.set(key, cursors.length);
+      cursors.push(opener.open(o));
+    }
+  }
+  const test = compile(expr, (o) => keys.get(opener.keyOf(o))!);
+  let member = test;
+  if (cursors.length <= 16) {
+    const table = new Uint8Array(1 << cursors.length);
+    for (let m = 0; m < table.length; m++) table[m] = test(m) ? 1 : 0;
+    member = (m) => table[m] === 1;
+  }
+  return { cursors, member };
+}
+
+/** Streams the result of a prepared expression to `out`, one line per host. */
+export function evaluateTo(plan: Plan, out: LineOutput): void {
+  const { cursors, member } = plan;
+  for (const c of cursors) c.beforeMove = () => out.flushSpan();
+  mergeCursors(cursors, (mask, from) => {
+    if (!member(mask)) return;
+    const c = cursors[from]!;
+    if (c.whole) out.spanLine(c.buf, c.start, c.end);
+    else out.line(c.buf, c.start, c.end);
+  });
+  out.flush();
+}
+
+/** Visits each line of the result (a copy is the caller's to make). */
+export function evaluateEach(plan: Plan, visit: (buf: Buffer, start: number, end: number) => void): void {
+  const { cursors, member } = plan;
+  mergeCursors(cursors, (mask, from) => {
+    if (!member(mask)) return;
+    const c = cursors[from]!;
+    visit(c.buf, c.start, c.end);
+  });
+}
+
+/** Counts the result without writing it. */
+export function evaluateCount(plan: Plan): number {
+  let n = 0;
+  evaluateEach(plan, () => {
+    n++;
+  });
+  return n;
+}
+
+/**
+ * Picks `size` lines of the result uniformly (reservoir sampling) with the
+ * generator passed in, and returns them in byte order.
+ */
+export function evaluateSample(plan: Plan, size: number, random: () => number): { lines: Buffer[]; total: number } {
+  const picked: Buffer[] = [];
+  let seen = 0;
+  evaluateEach(plan, (buf, start, end) => {
+    seen++;
+    if (picked.length < size) {
+      picked.push(Buffer.from(buf.subarray(start, end)));
+    } else {
+      const j = Math.floor(random() * seen);
+      if (j < size) picked[j] = Buffer.from(buf.subarray(start, end));
+    }
+  });
+  picked.sort((a, b) => compareBytes(a, 0, a.length, b, 0, b.length));
+  return { lines: picked, total: seen };
+}

@@ -1,0 +1,96 @@
+import fs from 'node:fs';
+import type { ByteSource } from '../sets/lines.js';
+import type { WriteFn } from '../sets/output.js';
+
+/** Raised when the reader of our output went away (`| head`): not a failure. */
+export class BrokenPipe extends Error {
+  constructor() {
+    super('broken pipe');
+    this.name = 'BrokenPipe';
+  }
+}
+
+export class MissingInputError extends Error {
+  constructor(
+    readonly path: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'MissingInputError';
+  }
+}
+
+const pause = new Int32Array(new SharedArrayBuffer(4));
+/** A non-blocking descriptor said "try again": wait a moment without spinning. */
+function waitBriefly(): void {
+  Atomics.wait(pause, 0, 0, 2);
+}
+
+/** Opens a file for the set engine; `label` is what errors call it. */
+export function fileSource(path: string, label = path): ByteSource {
+  let fd: number;
+  try {
+    fd = fs.openSync(path, 'r');
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (err.code === 'ENOENT') throw new MissingInputError(path, `${label}: no such file`);
+    if (err.code === 'EACCES') throw new MissingInputError(path, `${label}: permission denied`);
+    throw new MissingInputError(path, `${label}: cannot open: ${err.message}`);
+  }
+  if (fs.fstatSync(fd).isDirectory()) {
+    fs.closeSync(fd);
+    throw new MissingInputError(path, `${label}: is a directory, not a file of hosts`);
+  }
+  let open = true;
+  return {
+    label,
+    read(buf, offset, length) {
+      for (;;) {
+        try {
+          return fs.readSync(fd, buf, offset, length, null);
+        } catch (e) {
+          const code = (e as NodeJS.ErrnoException).code;
+          if (code === 'EAGAIN') waitBriefly();
+          else if (code === 'EOF') return 0;
+          else throw new Error(`${label}: read failed: ${(e as Error).message}`);
+        }
+      }
+    },
+    close() {
+      if (open) fs.closeSync(fd);
+      open = false;
+    },
+  };
+}
+
+/** Writes to a descriptor synchronously, riding out EAGAIN; EPIPE becomes BrokenPipe. */
+export function fdWriter(fd: number): WriteFn {
+  return (buf, start, end) => {
+    let off = start;
+    while (off < end) {
+      try {
+        off += fs.writeSync(fd, buf, off, end - off);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'EAGAIN') waitBriefly();
+        else if (code === 'EPIPE') throw new BrokenPipe();
+        else throw e;
+      }
+    }
+  };
+}
+
+/** Writes text to stdout synchronously (so output and exit codes never race). */
+export function writeOut(text: string): void {
+  const b = Buffer.from(text);
+  fdWriter(1)(b, 0, b.length);
+}
+
+export function writeErr(text: string): void {
+  const b = Buffer.from(text);
+  try {
+    fdWriter(2)(b, 0, b.length);
+  } catch {
+    // nowhere left to report to
+  }
+}

@@ -1,0 +1,108 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { compareBytes } from '../sets/compare.js';
+import { showLine } from '../sets/errors.js';
+import { AtomicFile } from './atomic.js';
+import { writeMeta, type Meta } from './meta.js';
+
+export class GroupWriteError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'GroupWriteError';
+  }
+}
+
+/**
+ * Writes a group: one line per entry, strictly increasing in byte order, no
+ * blank lines, no CR, no tab. Anything else is refused and nothing is written:
+ * the file that was there stays as it was.
+ */
+export class GroupWriter {
+  private readonly file: AtomicFile;
+  private prev: Buffer | null = null;
+  count = 0;
+
+  constructor(
+    readonly target: string,
+    private readonly what = path.basename(target),
+  ) {
+    this.file = new AtomicFile(target);
+  }
+
+  add(line: string | Buffer): void {
+    const b = typeof line === 'string' ? Buffer.from(line) : line;
+    const bad = b.length === 0 ? 'an empty line' : b.includes(10) ? 'a newline' : b.includes(13) ? 'a carriage return' : b.includes(9) ? 'a tab' : null;
+    if (bad) {
+      this.file.abort();
+      throw new GroupWriteError(`${this.what}: refusing to write ${bad} as entry ${this.count + 1}`);
+    }
+    if (this.prev && compareBytes(this.prev, 0, this.prev.length, b, 0, b.length) >= 0) {
+      this.file.abort();
+      throw new GroupWriteError(
+        `${this.what}: refusing to write "${showLine(b)}" after "${showLine(this.prev)}": a group is sorted and unique (LC_ALL=C sort -u)`,
+      );
+    }
+    this.file.write(b);
+    this.file.write(NEWLINE);
+    this.prev = b;
+    this.count++;
+  }
+
+  /** Renames the group into place; returns its sha256. */
+  commit(): string {
+    return this.file.commit();
+  }
+
+  abort(): void {
+    this.file.abort();
+  }
+}
+
+const NEWLINE = Buffer.from('\n');
+
+/** Writes a whole group, then its meta. `lines` must already be sorted and unique. */
+export function writeGroup(dir: string, name: string, lines: Iterable<string | Buffer>, meta: Omit<Meta, 'count' | 'sha256'>): Meta {
+  const w = new GroupWriter(path.join(dir, name), name);
+  try {
+    for (const l of lines) w.add(l);
+  } catch (e) {
+    w.abort();
+    throw e;
+  }
+  const sha256 = w.commit();
+  const full: Meta = { ...meta, count: w.count, sha256 };
+  writeMeta(dir, name, full);
+  return full;
+}
+
+/** Reads a small group into strings (for policy and reports; the set engine streams instead). */
+export function readGroupLines(file: string): string[] {
+  const text = fs.readFileSync(file, 'utf8');
+  if (text === '') return [];
+  const lines = text.split('\n');
+  if (lines[lines.length - 1] === '') lines.pop();
+  return lines;
+}
+
+/** Counts the lines of a file without holding it in memory. */
+export function countLines(file: string): number {
+  const fd = fs.openSync(file, 'r');
+  const buf = Buffer.allocUnsafe(1 << 20);
+  let n = 0;
+  let last = 10;
+  try {
+    for (;;) {
+      const got = fs.readSync(fd, buf, 0, buf.length, null);
+      if (got === 0) break;
+      let i = buf.indexOf(10, 0);
+      while (i >= 0 && i < got) {
+        n++;
+        i = buf.indexOf(10, i + 1);
+      }
+      last = buf[got - 1]!;
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+  return last === 10 ? n : n + 1;
+}
