@@ -1,0 +1,53 @@
+import type { HostRule } from './types.js';
+
+const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
+const HOST = /^[a-z0-9][a-z0-9.-]*$/;
+
+export type Canonical = { host: string; error?: undefined } | { host?: undefined; error: string };
+
+/**
+ * The one rule every source uses (DESIGN §4): lower-case, strip a `:port`,
+ * append the configured domain to a short name. An IP address, an empty
+ * name or one with characters a host name cannot have is refused with the
+ * reason; the caller reports it and leaves it out.
+ */
+export function canonicalHost(raw: string, rule: HostRule): Canonical {
+  let h = raw.trim().toLowerCase();
+  if (h === '') return { error: 'empty name' };
+  const port = /^(.*):(\d+|-1)$/.exec(h);
+  if (port) h = port[1]!;
+  if (h.endsWith('.')) h = h.slice(0, -1);
+  if (IPV4.test(h) || h.includes(':')) return { error: 'an IP address, not a host name' };
+  if (!HOST.test(h)) return { error: 'not a host name (allowed: a-z 0-9 . -, starting with a letter or digit)' };
+  if (h.includes('..') || h.split('.').some((label) => label.startsWith('-') || label.endsWith('-'))) {
+    return { error: 'not a host name (empty label, or a label starting or ending with -)' };
+  }
+  if (!h.includes('.')) {
+    if (!rule.domain) return { error: 'a short name, and no hostnames.domain is configured to complete it' };
+    h = `${h}.${rule.domain}`;
+  }
+  if (Buffer.byteLength(h) > 253) return { error: 'longer than 253 bytes' };
+  return { host: h };
+}
+
+/** True for names that may reach a remote command (DESIGN §6.7). */
+export function isCanonicalHost(name: string): boolean {
+  return canonicalHost(name, { domain: null }).host === name;
+}
+
+/**
+ * Collects hosts for a source: canonical names are kept, the rest are
+ * remembered with the reason, so the pull can report them.
+ */
+export class HostCollector {
+  readonly rejected: Array<{ raw: string; reason: string }> = [];
+  constructor(private readonly rule: HostRule) {}
+
+  /** The canonical host, or null (and the reason recorded). */
+  take(raw: string, context = ''): string | null {
+    const c = canonicalHost(raw, this.rule);
+    if (c.host !== undefined) return c.host;
+    this.rejected.push({ raw: context ? `${raw} (${context})` : raw, reason: c.error });
+    return null;
+  }
+}
