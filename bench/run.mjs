@@ -122,16 +122,22 @@ function verifySorted(file) {
   if (r.status !== 0) die(`${file} is not sorted and unique in byte order: ${r.stderr.trim()}`);
 }
 
-/** Generates `files` in `dir` unless a stamp says the same set is already there. */
-function ensureInputs(dir, stamp, count, files) {
-  const stampFile = path.join(dir, `.stamp-${stamp}`);
-  if (fs.existsSync(stampFile) && Object.keys(files).every((f) => fs.existsSync(path.join(dir, f)))) {
-    return false;
+/**
+ * Generates `files` in `dir` unless a stamp says the same set is already
+ * there; says whether they were generated, found (--keep) or made earlier in this run.
+ */
+function ensureInputs(ctx, stamp, count, files) {
+  if (ctx.prepared.has(stamp)) return 'as above';
+  ctx.prepared.add(stamp);
+  const stampFile = path.join(ctx.dir, `.stamp-${stamp}`);
+  if (fs.existsSync(stampFile) && Object.keys(files).every((f) => fs.existsSync(path.join(ctx.dir, f)))) {
+    return 'reused';
   }
-  writeHosts(dir, count, files);
-  for (const f of Object.keys(files)) verifySorted(path.join(dir, f));
+  const t0 = process.hrtime.bigint();
+  writeHosts(ctx.dir, count, files);
+  for (const f of Object.keys(files)) verifySorted(path.join(ctx.dir, f));
   fs.writeFileSync(stampFile, `${count}\n`);
-  return true;
+  return `generated and checked sorted in ${fmtSecs(Number(process.hrtime.bigint() - t0) / 1e9)}`;
 }
 
 function mb(bytes) {
@@ -147,14 +153,15 @@ const all = () => true;
 /** The big host list and its subsets, shared by the `minus` and `pipeline` cases. */
 function bigInputs(ctx) {
   const files = { a: all, b: every(3), c: every(2), d: allBut(5) };
-  const made = ensureInputs(ctx.dir, `big-${ctx.lines}`, ctx.lines, files);
+  const how = ensureInputs(ctx, `big-${ctx.lines}`, ctx.lines, files);
   // The pipeline case reads the same files under the names of its story.
   for (const [alias, target] of [['all', 'a'], ['excl', 'b'], ['resp', 'c'], ['ok', 'd']]) {
     const p = path.join(ctx.dir, alias);
     fs.rmSync(p, { force: true });
     fs.linkSync(path.join(ctx.dir, target), p);
   }
-  return `${made ? 'generated' : 'reused'} a ${ctx.lines.toLocaleString('en-US')} hosts (${mb(fs.statSync(path.join(ctx.dir, 'a')).size)}), b = every 3rd, c = every 2nd, d = all but every 5th`;
+  const size = mb(fs.statSync(path.join(ctx.dir, 'a')).size);
+  return `a = ${ctx.lines.toLocaleString('en-US')} hosts (${size}), b = every 3rd, c = every 2nd, d = all but every 5th; ${how}`;
 }
 
 const STARTUP_HOSTS = 50_000;
@@ -165,7 +172,7 @@ const CASES = [
     title: 'a - b',
     setup: bigInputs,
     ours: ['breakfix', 'q', './a - ./b'],
-    theirs: ['bash', '-c', 'LC_ALL=C exec comm -23 a b'],
+    theirs: ['comm', '-23', 'a', 'b'],
     theirsLabel: 'comm -23',
     target: { ratio: 1.5, rssMB: RSS_LIMIT_MB },
     verify: true,
@@ -175,7 +182,7 @@ const CASES = [
     title: 'all - excl & resp & ok',
     setup: bigInputs,
     ours: ['breakfix', 'q', './all - ./excl & ./resp & ./ok'],
-    theirs: ['bash', '-c', 'export LC_ALL=C; comm -23 all excl | comm -12 - resp | comm -12 - ok'],
+    theirs: ['bash', '-c', 'comm -23 all excl | comm -12 - resp | comm -12 - ok'],
     theirsLabel: '3x comm',
     target: { ratio: 1.5, rssMB: RSS_LIMIT_MB },
     verify: true,
@@ -184,8 +191,8 @@ const CASES = [
     name: 'startup',
     title: `start-up, ${STARTUP_HOSTS / 1000}k hosts`,
     setup(ctx) {
-      ensureInputs(ctx.dir, `startup-${STARTUP_HOSTS}`, STARTUP_HOSTS, { x: all, y: every(2) });
-      return `x ${STARTUP_HOSTS.toLocaleString('en-US')} hosts, y = every 2nd`;
+      const how = ensureInputs(ctx, `startup-${STARTUP_HOSTS}`, STARTUP_HOSTS, { x: all, y: every(2) });
+      return `x = ${STARTUP_HOSTS.toLocaleString('en-US')} hosts, y = every 2nd; ${how}`;
     },
     ours: ['breakfix', 'q', './x - ./y'],
     theirs: ['node', '-e', '0'],
@@ -198,9 +205,9 @@ const CASES = [
 
 // ---------------------------------------------------------------- measuring
 
-/** The environment children run in: no config or home of the caller's leaks in. */
+/** The environment children run in: byte order for the GNU tools, and no config or home of the caller's. */
 function childEnv() {
-  const env = { ...process.env };
+  const env = { ...process.env, LC_ALL: 'C' };
   for (const k of Object.keys(env)) if (k.startsWith('BREAKFIX_')) delete env[k];
   return env;
 }
@@ -296,7 +303,7 @@ function runCase(ctx, c) {
   });
   const result = { case: c, runs, ours: sum(ours), theirs: sum(theirs), check };
   console.log(
-    `  median of ${runs}: breakfix ${fmtSecs(result.ours.secs)}, ${c.theirsLabel} ${fmtSecs(result.theirs.secs)}` +
+    `  median of ${runs} runs: breakfix ${fmtSecs(result.ours.secs)}, ${c.theirsLabel} ${fmtSecs(result.theirs.secs)}` +
       (result.ours.rssMB === null ? '' : `; peak RSS ${fmtMB(result.ours.rssMB)} vs ${fmtMB(result.theirs.rssMB)}`),
   );
   return result;
@@ -323,7 +330,7 @@ function table(rows) {
 }
 
 function report(ctx, results) {
-  const rows = [['case', 'breakfix', 'GNU', 'ratio', 'target', 'verdict']];
+  const rows = [['case', 'breakfix', 'baseline', 'ratio', 'target', 'verdict']];
   const verdict = (ok) => (ok ? 'PASS' : 'MISS');
   for (const r of results) {
     const c = r.case;
@@ -369,7 +376,7 @@ function machineFacts() {
   const comm = spawnSync('comm', ['--version'], { encoding: 'utf8' }).stdout?.split('\n')[0] ?? 'comm: unknown';
   return [
     `cpu:  ${cpu}, nproc ${nproc}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM`,
-    `node: ${process.version}; ${comm}; ${os.type()} ${os.release()}`,
+    `node: ${process.version}; ${comm}; ${os.type()} ${os.release()}; peak RSS ${fs.existsSync(TIME) ? 'by /usr/bin/time' : 'n/a'}`,
   ];
 }
 
@@ -410,12 +417,12 @@ function main() {
       });
     }
   }
-  const ctx = { dir, lines, runs: opts.runs, haveTime, env: childEnv() };
+  const ctx = { dir, lines, runs: opts.runs, haveTime, env: childEnv(), prepared: new Set() };
   const cases = CASES.filter((c) => !opts.only || opts.only.includes(c.name));
 
   console.log('breakfix bench');
   for (const f of machineFacts()) console.log(f);
-  console.log(`data: ${dir}${opts.keep ? ' (kept)' : ' (removed at the end)'}; ${lines.toLocaleString('en-US')} hosts; ${opts.runs} runs per side`);
+  console.log(`data: ${dir}${opts.keep ? ' (kept)' : ' (removed at the end)'}; ${lines.toLocaleString('en-US')} hosts; median of ${opts.runs} runs per side`);
 
   const results = cases.map((c) => runCase(ctx, c));
   report(ctx, results);
