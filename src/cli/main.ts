@@ -87,6 +87,13 @@ export function buildProgram(deps: Deps, done: (code: number) => void): Command 
     .option('--json', 'print JSON')
     .action(lazy(() => import('./commands/which.js')));
 
+  program
+    .command('pull')
+    .description('run the datacenter\'s sources into today\'s directory')
+    .argument('[sources...]', 'only these sources')
+    .option('--force', 'pull stable sources again even if pulled today')
+    .action(lazy(() => import('./commands/pull.js')));
+
   program.addOption(new Option('--trace', 'print stack traces of errors').hideHelp());
   return program;
 }

@@ -24,6 +24,29 @@ export function compareBytes(
   return la - lb;
 }
 
+/**
+ * The same order as compareBytes, four bytes at a time: a big-endian word
+ * compares exactly as its bytes do. For the hot loops, over DataViews that the
+ * cursors keep for their buffers.
+ */
+export function compareWords(a: DataView, aStart: number, aEnd: number, b: DataView, bStart: number, bEnd: number): number {
+  const la = aEnd - aStart;
+  const lb = bEnd - bStart;
+  const n = la < lb ? la : lb;
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const x = a.getUint32(aStart + i);
+    const y = b.getUint32(bStart + i);
+    if (x !== y) return x < y ? -1 : 1;
+  }
+  for (; i < n; i++) {
+    const x = a.getUint8(aStart + i);
+    const y = b.getUint8(bStart + i);
+    if (x !== y) return x - y;
+  }
+  return la - lb;
+}
+
 export function compareBuffers(a: Uint8Array, b: Uint8Array): number {
   return compareBytes(a, 0, a.length, b, 0, b.length);
 }

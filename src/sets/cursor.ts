@@ -7,6 +7,10 @@ import { LineCursor } from './lines.js';
  */
 export interface Cursor {
   readonly buf: Buffer;
+  /** A view of `buf`, for compareWords. */
+  readonly dv: DataView;
+  /** `buf` as a plain Uint8Array. */
+  readonly u8: Uint8Array;
   readonly start: number;
   readonly end: number;
   readonly done: boolean;
@@ -49,6 +53,12 @@ export class SelectCursor implements Cursor {
 
   get buf(): Buffer {
     return this.rows.buf;
+  }
+  get dv(): DataView {
+    return this.rows.dv;
+  }
+  get u8(): Uint8Array {
+    return this.rows.u8;
   }
   get label(): string {
     return this.rows.label;

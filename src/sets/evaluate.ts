@@ -1,4 +1,4 @@
-import { compareBytes } from './compare.js';
+import { compareBytes, compareWords } from './compare.js';
 import type { Cursor } from './cursor.js';
 import type { Expr, Operand } from './parse.js';
 import { LineOutput } from './output.js';
@@ -21,6 +21,7 @@ export interface OperandOpener {
 export function mergeCursors(cursors: Cursor[], visit: (mask: number, from: number) => void): void {
   const k = cursors.length;
   if (k > 30) throw new Error('an expression may use at most 30 distinct operands');
+  if (k === 2) return mergeTwo(cursors[0]!, cursors[1]!, visit);
   let live = 0;
   for (const c of cursors) if (c.next()) live++;
   while (live > 0) {
@@ -35,7 +36,7 @@ export function mergeCursors(cursors: Cursor[], visit: (mask: number, from: numb
         continue;
       }
       const m = cursors[min]!;
-      const cmp = compareBytes(c.buf, c.start, c.end, m.buf, m.start, m.end);
+      const cmp = compareWords(c.dv, c.start, c.end, m.dv, m.start, m.end);
       if (cmp < 0) {
         min = i;
         mask = 1 << i;
@@ -47,6 +48,34 @@ export function mergeCursors(cursors: Cursor[], visit: (mask: number, from: numb
     for (let i = min; i < k; i++) {
       if (mask & (1 << i) && !cursors[i]!.next()) live--;
     }
+  }
+}
+
+/** The common case, `A - B` and friends, without the general loop's bookkeeping. */
+function mergeTwo(a: Cursor, b: Cursor, visit: (mask: number, from: number) => void): void {
+  let ha = a.next();
+  let hb = b.next();
+  while (ha && hb) {
+    const c = compareWords(a.dv, a.start, a.end, b.dv, b.start, b.end);
+    if (c < 0) {
+      visit(1, 0);
+      ha = a.next();
+    } else if (c > 0) {
+      visit(2, 1);
+      hb = b.next();
+    } else {
+      visit(3, 0);
+      ha = a.next();
+      hb = b.next();
+    }
+  }
+  while (ha) {
+    visit(1, 0);
+    ha = a.next();
+  }
+  while (hb) {
+    visit(2, 1);
+    hb = b.next();
   }
 }
 
@@ -104,7 +133,7 @@ export function evaluateTo(plan: Plan, out: LineOutput): void {
   mergeCursors(cursors, (mask, from) => {
     if (!member(mask)) return;
     const c = cursors[from]!;
-    if (c.whole) out.spanLine(c.buf, c.start, c.end);
+    if (c.whole) out.spanLine(c.u8, c.start, c.end);
     else out.line(c.buf, c.start, c.end);
   });
   out.flush();

@@ -1,4 +1,4 @@
-import { compareBytes } from './compare.js';
+import { compareWords } from './compare.js';
 import { NotSortedError } from './errors.js';
 
 /**
@@ -27,7 +27,7 @@ export function memorySource(label: string, data: Uint8Array): ByteSource {
   };
 }
 
-const INITIAL = 1 << 16;
+const INITIAL = 1 << 20;
 
 /**
  * A cursor over the lines of one sorted input. The current line is
@@ -39,6 +39,10 @@ const INITIAL = 1 << 16;
  */
 export class LineCursor {
   buf: Buffer;
+  /** A view of `buf` for word-at-a-time comparison. */
+  dv: DataView;
+  /** `buf` as a plain Uint8Array, for output spans. */
+  u8: Uint8Array;
   start = 0;
   end = 0;
   /** 1-based number of the current line. */
@@ -65,6 +69,8 @@ export class LineCursor {
     initialSize = INITIAL,
   ) {
     this.buf = Buffer.allocUnsafe(initialSize);
+    this.dv = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.length);
+    this.u8 = new Uint8Array(this.buf.buffer, this.buf.byteOffset, this.buf.length);
   }
 
   get label(): string {
@@ -128,7 +134,7 @@ export class LineCursor {
     if (this.prevStart >= 0) {
       const ke = this.keyed ? this.keyEnd : this.end;
       const pke = this.keyed ? this.prevKeyEnd : this.prevEnd;
-      const c = compareBytes(this.buf, this.prevStart, pke, this.buf, this.start, ke);
+      const c = compareWords(this.dv, this.prevStart, pke, this.dv, this.start, ke);
       if (c >= 0) {
         throw new NotSortedError(
           this.source.label,
@@ -178,5 +184,7 @@ export class LineCursor {
     const bigger = Buffer.allocUnsafe(this.buf.length * 2);
     this.buf.copy(bigger, 0, 0, this.len);
     this.buf = bigger;
+    this.dv = new DataView(bigger.buffer, bigger.byteOffset, bigger.length);
+    this.u8 = new Uint8Array(bigger.buffer, bigger.byteOffset, bigger.length);
   }
 }

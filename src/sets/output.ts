@@ -8,7 +8,7 @@ export type WriteFn = (buf: Buffer, start: number, end: number) => void;
 export class LineOutput {
   private readonly out: Buffer;
   private pos = 0;
-  private spanBuf: Buffer | null = null;
+  private spanBuf: Uint8Array | null = null;
   private spanStart = 0;
   private spanEnd = 0;
   /** Lines written so far. */
@@ -21,8 +21,11 @@ export class LineOutput {
     this.out = Buffer.allocUnsafe(size);
   }
 
-  /** A line `buf[start, end)` whose newline is at `buf[end]`. */
-  spanLine(buf: Buffer, start: number, end: number): void {
+  /**
+   * A line `buf[start, end)` whose newline is at `buf[end]`. Pass a plain
+   * Uint8Array view (not a Buffer): its subarrays are cheaper to make.
+   */
+  spanLine(buf: Uint8Array, start: number, end: number): void {
     this.count++;
     if (this.spanBuf === buf && this.spanEnd === start) {
       this.spanEnd = end + 1;
@@ -74,7 +77,7 @@ export class LineOutput {
     if (n > this.out.length - this.pos) {
       this.drain();
       if (n > this.out.length) {
-        this.writeFn(buf, this.spanStart, this.spanEnd);
+        this.writeFn(Buffer.from(buf.buffer, buf.byteOffset, buf.length), this.spanStart, this.spanEnd);
         return;
       }
     }

@@ -1,0 +1,108 @@
+import type { DatacenterConfig } from '../config/config.js';
+import { GroupWriteError } from '../store/group.js';
+import { listParts, readPartInfo, rebuildGroup, rebuildTable, recoverParts, replacePart, TableUnionError } from '../store/parts.js';
+import { isCanonicalHost } from './hostnames.js';
+import type { LoadedSource } from './load.js';
+import { SourceError, type HostRule, type Rejected, type SourceResult } from './types.js';
+
+export type PullStatus = 'ok' | 'failed' | 'skipped';
+
+export interface SourceOutcome {
+  name: string;
+  type: string;
+  status: PullStatus;
+  seconds: number;
+  counts: Record<string, number>;
+  notes: string[];
+  rejected: Rejected[];
+  /** Why it failed or was skipped. */
+  reason?: string;
+}
+
+export interface PullRun {
+  dayDir: string;
+  dc: DatacenterConfig;
+  rule: HostRule;
+  configDir: string;
+  env: NodeJS.ProcessEnv;
+  now: () => Date;
+  force: boolean;
+  /** Called as each source finishes, so a slow one does not hide the others. */
+  onOutcome?: (o: SourceOutcome) => void;
+}
+
+/** A defect guard: whatever a parser returns, only canonical hosts are written. */
+function checkResult(name: string, r: SourceResult): void {
+  for (const [group, hosts] of r.groups) {
+    if (!/^[a-z0-9_][a-z0-9_.-]*$/.test(group)) throw new SourceError(`${name}: produced a group with a bad name "${group}"`);
+    for (const h of hosts) {
+      if (!isCanonicalHost(h)) throw new SourceError(`${name}: produced "${h}" in ${group}, which is not a canonical host name`);
+    }
+  }
+}
+
+async function withTimeout<T>(ms: number, what: string, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const ac = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      ac.abort();
+      // Give the source a moment to kill its command and say so itself.
+      setTimeout(() => reject(new SourceError(`${what}: timed out after ${ms / 1000}s`)), 3000).unref();
+    }, ms);
+    timer.unref();
+  });
+  try {
+    return await Promise.race([run(ac.signal), deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Runs the sources concurrently, each under its timeout. A source that
+ * succeeds replaces its own part and the shared groups built from it; one that
+ * fails replaces nothing. Returns every outcome once all have finished.
+ */
+export async function pullSources(sources: LoadedSource[], run: PullRun): Promise<SourceOutcome[]> {
+  recoverParts(run.dayDir);
+  const tasks = sources.map(async (s): Promise<SourceOutcome> => {
+    const started = Date.now();
+    const base = { name: s.name, type: s.common.type, counts: {}, notes: [], rejected: [] };
+    const seconds = () => (Date.now() - started) / 1000;
+    let outcome: SourceOutcome;
+    const had = readPartInfo(run.dayDir, s.name);
+    if (!s.common.volatile && !run.force && had) {
+      outcome = { ...base, status: 'skipped', seconds: 0, counts: had.counts, reason: `stable source, pulled today at ${had.time.slice(11, 16)}Z; --force pulls it again` };
+      run.onOutcome?.(outcome);
+      return outcome;
+    }
+    try {
+      const result = await withTimeout(s.common.timeoutMs, s.name, (signal) =>
+        s.type.pull(s.config, {
+          name: s.name,
+          dc: run.dc,
+          hostRule: run.rule,
+          configDir: run.configDir,
+          env: run.env,
+          signal,
+          timeoutMs: s.common.timeoutMs,
+        }),
+      );
+      checkResult(s.name, result);
+      // Writing is synchronous: no other source's write can interleave with it.
+      const info = replacePart(run.dayDir, s.name, result, run.now().toISOString(), s.common.volatile);
+      const parts = listParts(run.dayDir);
+      for (const g of new Set([...(had?.groups ?? []), ...info.groups])) rebuildGroup(run.dayDir, g, parts);
+      for (const t of new Set([...(had?.tables ?? []), ...info.tables])) rebuildTable(run.dayDir, t, parts);
+      outcome = { ...base, status: 'ok', seconds: seconds(), counts: info.counts, notes: result.notes, rejected: result.rejected };
+    } catch (e) {
+      const known = e instanceof SourceError || e instanceof GroupWriteError || e instanceof TableUnionError;
+      const reason = known ? e.message : `${(e as Error).message ?? String(e)}`;
+      outcome = { ...base, status: 'failed', seconds: seconds(), reason };
+    }
+    run.onOutcome?.(outcome);
+    return outcome;
+  });
+  return Promise.all(tasks);
+}

@@ -1,0 +1,186 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { compareBuffers } from '../sets/compare.js';
+import { PlainCursor } from '../sets/cursor.js';
+import { mergeCursors } from '../sets/evaluate.js';
+import { fileSource } from './fsio.js';
+import { GroupWriter } from './group.js';
+import { writeMeta, type Meta } from './meta.js';
+import { readTable, writeTable, type Row } from './table.js';
+import { writeFileAtomic } from './atomic.js';
+
+/**
+ * Each source's own output is kept under `.parts/<source>/`; a shared group or
+ * table in the day directory is the union of the latest parts, so pulling one
+ * source alone never drops another source's hosts (DESIGN §4).
+ */
+export const PARTS = '.parts';
+
+export interface PartInfo {
+  source: string;
+  time: string;
+  volatile: boolean;
+  groups: string[];
+  tables: string[];
+  counts: Record<string, number>;
+}
+
+function partsDir(dayDir: string): string {
+  return path.join(dayDir, PARTS);
+}
+
+/** Finishes a part swap a killed pull left half-done: the old part comes back. */
+export function recoverParts(dayDir: string): void {
+  const dir = partsDir(dayDir);
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const n of names) {
+    const old = /^\.(.+)\.(\d+)\.old$/.exec(n);
+    if (old) {
+      const live = path.join(dir, old[1]!);
+      if (fs.existsSync(live)) fs.rmSync(path.join(dir, n), { recursive: true, force: true });
+      else fs.renameSync(path.join(dir, n), live);
+    } else if (/^\..+\.\d+\.new$/.test(n)) {
+      fs.rmSync(path.join(dir, n), { recursive: true, force: true });
+    }
+  }
+}
+
+export function readPartInfo(dayDir: string, source: string): PartInfo | null {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(partsDir(dayDir), source, '.part.json'), 'utf8')) as PartInfo;
+  } catch {
+    return null;
+  }
+}
+
+export function listParts(dayDir: string): PartInfo[] {
+  let names: string[];
+  try {
+    names = fs.readdirSync(partsDir(dayDir));
+  } catch {
+    return [];
+  }
+  return names
+    .filter((n) => !n.startsWith('.'))
+    .sort()
+    .map((n) => readPartInfo(dayDir, n))
+    .filter((p): p is PartInfo => p !== null);
+}
+
+export interface PartData {
+  groups: Map<string, string[]>;
+  tables: Map<string, { columns: string[]; rows: Row[] }>;
+}
+
+/**
+ * Writes a source's new part beside the old one, then swaps them. Every
+ * group is sorted and deduplicated here; a bad host list aborts before the
+ * swap, leaving the old part in place.
+ */
+export function replacePart(dayDir: string, source: string, data: PartData, time: string, volatile: boolean): PartInfo {
+  const dir = partsDir(dayDir);
+  fs.mkdirSync(dir, { recursive: true });
+  const fresh = path.join(dir, `.${source}.${process.pid}.new`);
+  fs.rmSync(fresh, { recursive: true, force: true });
+  fs.mkdirSync(path.join(fresh, '.meta'), { recursive: true });
+  const counts: Record<string, number> = {};
+  try {
+    for (const [name, hosts] of data.groups) {
+      const bufs = [...new Set(hosts)].map((h) => Buffer.from(h)).sort(compareBuffers);
+      const w = new GroupWriter(path.join(fresh, name), `${source}: ${name}`);
+      for (const b of bufs) w.add(b);
+      w.commit();
+      counts[name] = bufs.length;
+    }
+    for (const [name, t] of data.tables) {
+      const m = writeTable(fresh, name, t.columns, t.rows, { kind: 'table', source, inputs: [], time });
+      counts[name] = m.count;
+    }
+  } catch (e) {
+    fs.rmSync(fresh, { recursive: true, force: true });
+    throw e;
+  }
+  const info: PartInfo = {
+    source,
+    time,
+    volatile,
+    groups: [...data.groups.keys()].sort(),
+    tables: [...data.tables.keys()].sort(),
+    counts,
+  };
+  writeFileAtomic(path.join(fresh, '.part.json'), JSON.stringify(info, null, 2) + '\n');
+  const live = path.join(dir, source);
+  const old = path.join(dir, `.${source}.${process.pid}.old`);
+  if (fs.existsSync(live)) fs.renameSync(live, old);
+  fs.renameSync(fresh, live);
+  fs.rmSync(old, { recursive: true, force: true });
+  return info;
+}
+
+/**
+ * Rewrites the shared group `name` as the union of every part that has it,
+ * in one merge pass, then its meta.
+ */
+export function rebuildGroup(dayDir: string, name: string, parts: PartInfo[]): Meta {
+  const having = parts.filter((p) => p.groups.includes(name));
+  const files = having.map((p) => path.join(partsDir(dayDir), p.source, name));
+  const w = new GroupWriter(path.join(dayDir, name), name);
+  try {
+    const cursors = files.map((f) => new PlainCursor(fileSource(f)));
+    mergeCursors(cursors, (_mask, from) => {
+      const c = cursors[from]!;
+      w.add(Buffer.from(c.buf.subarray(c.start, c.end)));
+    });
+  } catch (e) {
+    w.abort();
+    throw e;
+  }
+  const sha256 = w.commit();
+  const meta: Meta = {
+    kind: 'source',
+    source: having.map((p) => p.source).join(' '),
+    inputs: having.map((p) => `${PARTS}/${p.source}/${name}`),
+    time: having.map((p) => p.time).sort().pop() ?? new Date(0).toISOString(),
+    count: w.count,
+    sha256,
+    volatile: having.some((p) => p.volatile),
+  };
+  writeMeta(dayDir, name, meta);
+  return meta;
+}
+
+export class TableUnionError extends Error {}
+
+/** Rewrites a shared table as the union of the parts' rows; a key in two parts is an error naming both. */
+export function rebuildTable(dayDir: string, name: string, parts: PartInfo[]): Meta {
+  const having = parts.filter((p) => p.tables.includes(name));
+  let columns: string[] | null = null;
+  const rows: Row[] = [];
+  const owner = new Map<string, string>();
+  for (const p of having) {
+    const t = readTable(path.join(partsDir(dayDir), p.source, name));
+    if (!columns) columns = t.columns;
+    else if (t.columns.join('\t') !== columns.join('\t')) {
+      throw new TableUnionError(`${name}: sources ${having[0]!.source} and ${p.source} write different columns`);
+    }
+    for (const r of t.rows) {
+      const key = r[columns[0]!]!;
+      const prev = owner.get(key);
+      if (prev) throw new TableUnionError(`${name}: ${columns[0]} "${key}" comes from both ${prev} and ${p.source}`);
+      owner.set(key, p.source);
+      rows.push(r);
+    }
+  }
+  return writeTable(dayDir, name, columns ?? ['key'], rows, {
+    kind: 'source',
+    source: having.map((p) => p.source).join(' '),
+    inputs: having.map((p) => `${PARTS}/${p.source}/${name}`),
+    time: having.map((p) => p.time).sort().pop() ?? new Date(0).toISOString(),
+    volatile: having.some((p) => p.volatile),
+  });
+}
