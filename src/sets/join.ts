@@ -59,7 +59,7 @@ export function joinGroupTable(group: Cursor, table: LineCursor, pick: string[] 
         out.byte(10);
         out.count++;
       } else {
-        out.spanLine(table.buf, table.start, table.end);
+        out.spanLine(table.u8, table.start, table.end);
       }
       g = group.next();
       t = table.next();
