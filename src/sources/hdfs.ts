@@ -1,0 +1,528 @@
+import type { ClusterConfig, DatacenterConfig } from '../config/config.js';
+import type { Field } from '../config/yamlsrc.js';
+import { sortUniqueStrings } from '../sets/compare.js';
+import { httpGet, parseJson } from './fetch.js';
+import { HostCollector } from './hostnames.js';
+import { describeSpec, fetchText, inputSpec, type InputSpec } from './spec.js';
+import { SourceError, type HostRule, type Rejected, type SourceContext, type SourceResult, type SourceType } from './types.js';
+
+/**
+ * The `hdfs` source: which DataNodes of one cluster are live, dead,
+ * decommissioning, decommissioned or in maintenance, and the cluster's block
+ * health, from `hdfs dfsadmin -report` (a command or a saved file) or from the
+ * NameNode's JMX servlet.
+ */
+
+export interface HdfsConfig {
+  cluster: ClusterConfig;
+  /** `command` / `file`: dfsadmin text (or JMX JSON); `http` (key `jmx`): the NameNode's /jmx base URL. */
+  report: InputSpec;
+}
+
+/** Pinned group names (DESIGN §4); every pull writes all of them, empty or not. */
+export const HDFS_GROUPS = [
+  'hdfs-live',
+  'hdfs-in-service',
+  'hdfs-decommissioning',
+  'hdfs-decommissioned',
+  'hdfs-maintenance',
+  'hdfs-dead',
+] as const;
+
+export const HDFS_HEALTH_TABLE = 'hdfs-health.tsv';
+export const HDFS_HEALTH_COLUMNS = ['cluster', 'missing', 'under_replicated', 'corrupt', 'live', 'dead', 'decommissioning'];
+
+export const NAMENODE_INFO_BEAN = 'Hadoop:service=NameNode,name=NameNodeInfo';
+export const FSNAMESYSTEM_BEAN = 'Hadoop:service=NameNode,name=FSNamesystem';
+export const FSNAMESYSTEM_STATE_BEAN = 'Hadoop:service=NameNode,name=FSNamesystemState';
+
+/** An admin state, whatever spelling the NameNode used for it. */
+type AdminState = 'normal' | 'decommissioning' | 'decommissioned' | 'maintenance';
+
+/** `Decommission Status : …` in dfsadmin (note the lower-case "m"). */
+const REPORT_STATUS: Record<string, AdminState> = {
+  Normal: 'normal',
+  'Decommission in progress': 'decommissioning',
+  Decommissioned: 'decommissioned',
+  'Entering maintenance': 'maintenance',
+  'In maintenance': 'maintenance',
+};
+
+/** `adminState` in JMX (DatanodeInfo.AdminStates.toString()). */
+const JMX_STATE: Record<string, AdminState> = {
+  'In Service': 'normal',
+  'Decommission In Progress': 'decommissioning',
+  Decommissioned: 'decommissioned',
+  'Entering Maintenance': 'maintenance',
+  'In Maintenance': 'maintenance',
+};
+
+/** Where a node was listed: only the live and dead lists decide `hdfs-live` / `hdfs-dead`. */
+type Listing = 'live' | 'dead' | 'other';
+
+interface NodeFact {
+  host: string;
+  listing: Listing;
+  state: AdminState;
+}
+
+interface BlockCounts {
+  missing: number;
+  underReplicated: number;
+  corrupt: number;
+}
+
+const RERUN = 'run it again; if it repeats, look for what truncates the output (a pipe, a size or time limit)';
+
+/** Turns the nodes and counters of either format into the pinned groups and the health row. */
+function hdfsResult(facts: NodeFact[], blocks: BlockCounts, cluster: string, rejected: Rejected[], nodeCount: number): SourceResult {
+  if (facts.length === 0) {
+    const eg = rejected.slice(0, 3).map((r) => `"${r.raw}" (${r.reason})`).join(', ');
+    throw new SourceError(
+      `none of the ${nodeCount} DataNodes has a usable host name, e.g. ${eg}; ` +
+        'check hostnames.domain in the config, or that the DataNodes register with their host names',
+    );
+  }
+  const groups = new Map<string, string[]>(HDFS_GROUPS.map((g) => [g, []]));
+  const add = (g: (typeof HDFS_GROUPS)[number], host: string) => groups.get(g)!.push(host);
+  for (const f of facts) {
+    if (f.listing === 'live') add('hdfs-live', f.host);
+    if (f.listing === 'dead') add('hdfs-dead', f.host);
+    if (f.listing === 'live' && f.state === 'normal') add('hdfs-in-service', f.host);
+    if (f.state === 'decommissioning') add('hdfs-decommissioning', f.host);
+    if (f.state === 'decommissioned') add('hdfs-decommissioned', f.host);
+    if (f.state === 'maintenance') add('hdfs-maintenance', f.host);
+  }
+  for (const [g, hosts] of groups) groups.set(g, sortUniqueStrings(hosts));
+  const live = groups.get('hdfs-live')!.length;
+  const dead = groups.get('hdfs-dead')!.length;
+  const decommissioning = groups.get('hdfs-decommissioning')!.length;
+  const row = {
+    cluster,
+    missing: String(blocks.missing),
+    under_replicated: String(blocks.underReplicated),
+    corrupt: String(blocks.corrupt),
+    live: String(live),
+    dead: String(dead),
+    decommissioning: String(decommissioning),
+  };
+  return {
+    groups,
+    tables: new Map([[HDFS_HEALTH_TABLE, { columns: [...HDFS_HEALTH_COLUMNS], rows: [row] }]]),
+    rejected: uniqueRejected(rejected),
+    notes: [`live ${live} dead ${dead} decommissioning ${decommissioning}`],
+  };
+}
+
+/** A node listed in several sections is rejected once. */
+function uniqueRejected(rejected: Rejected[]): Rejected[] {
+  const seen = new Set<string>();
+  return rejected.filter((r) => {
+    const k = `${r.raw}\n${r.reason}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+// ---------------------------------------------------------------------------
+// hdfs dfsadmin -report
+
+const SECTION = /^(Live|Dead|Decommissioning|Entering maintenance|In maintenance) datanodes \((\d+)\):\s*$/;
+const COUNTER = /^\s*(Under replicated blocks|Blocks with corrupt replicas|Missing blocks):\s*(\d+)\s*$/;
+
+interface Section {
+  title: string;
+  listing: Listing;
+  announced: number;
+  found: number;
+  line: number;
+}
+
+interface NodeBlock {
+  line: number;
+  name: string;
+  hostname: string | null;
+  status: string | null;
+  statusLine: number;
+  section: Section;
+}
+
+/**
+ * Parses the text of `hdfs dfsadmin -report` (Hadoop 2 flat header or
+ * Hadoop 3 `Replicated Blocks:` header). Lines before the first
+ * `Configured Capacity:` (log4j, WARNING, `Safe mode is ON`) are skipped.
+ *
+ * The report is refused, rather than read as fewer hosts, when it was cut
+ * off: a node block with no `Decommission Status :` line, a status that is
+ * not one of the five known ones (a line cut mid-word), or a section whose
+ * `(N)` does not match the node blocks under it. A cut that falls exactly
+ * between two sections cannot be seen in the text (empty sections are not
+ * printed); the swing check of DESIGN §6.6 is the guard for that.
+ */
+export function parseDfsadminReport(text: string, cluster: string, rule: HostRule): SourceResult {
+  const lines = text.split('\n').map((l) => l.replace(/\r$/, ''));
+  let start = -1;
+  for (let i = 0; i < lines.length && start < 0; i++) {
+    const l = lines[i]!;
+    if (/^Configured Capacity:/.test(l)) start = i;
+    else if (SECTION.test(l) || /^Name:/.test(l)) {
+      throw new SourceError(
+        `line ${i + 1}: a DataNode section comes before the report's "Configured Capacity:" header; ` +
+          `the start of the report is missing: ${RERUN}`,
+      );
+    }
+  }
+  if (start < 0) {
+    throw new SourceError(
+      'not an "hdfs dfsadmin -report": no "Configured Capacity:" line; check that the command prints the report ' +
+        '(run it by hand: a Kerberos ticket, HADOOP_CONF_DIR, a NameNode that is down)',
+    );
+  }
+
+  const counters = new Map<string, number>();
+  const sections: Section[] = [];
+  const blocks: NodeBlock[] = [];
+  let section: Section | null = null;
+  let block: NodeBlock | null = null;
+
+  const close = () => {
+    if (block && block.status === null) {
+      throw new SourceError(
+        `line ${block.line}: the DataNode block "Name: ${block.name}" ends without a "Decommission Status :" line; ` +
+          `the report was cut off: ${RERUN}`,
+      );
+    }
+    block = null;
+  };
+
+  for (let i = start; i < lines.length; i++) {
+    const l = lines[i]!;
+    const lineNo = i + 1;
+    const sec = SECTION.exec(l);
+    if (sec) {
+      close();
+      const title = sec[1]!;
+      const listing: Listing = title === 'Live' ? 'live' : title === 'Dead' ? 'dead' : 'other';
+      section = { title, listing, announced: Number(sec[2]), found: 0, line: lineNo };
+      sections.push(section);
+      continue;
+    }
+    if (section === null) {
+      // The header: Hadoop 3 indents the counters under "Replicated Blocks:", Hadoop 2 prints
+      // them flat; the erasure-coded counters that follow have names of their own.
+      if (/^Name:/.test(l)) {
+        throw new SourceError(`line ${lineNo}: a DataNode block outside any "... datanodes (N):" section; ${RERUN}`);
+      }
+      const c = COUNTER.exec(l);
+      if (c && !counters.has(c[1]!)) counters.set(c[1]!, Number(c[2]));
+      continue;
+    }
+    let m: RegExpExecArray | null;
+    if ((m = /^Name:\s*(.*)$/.exec(l))) {
+      close();
+      section.found++;
+      const b: NodeBlock = { line: lineNo, name: m[1]!.trim(), hostname: null, status: null, statusLine: 0, section };
+      blocks.push(b);
+      block = b;
+    } else if (block && (m = /^Hostname:\s*(.*)$/.exec(l))) {
+      block.hostname ??= m[1]!.trim();
+    } else if (block && (m = /^Decommission Status\s*:\s*(.*)$/.exec(l))) {
+      block.status ??= m[1]!.trim();
+      block.statusLine = lineNo;
+    }
+  }
+  close();
+
+  for (const s of sections) {
+    if (s.found !== s.announced) {
+      throw new SourceError(
+        `line ${s.line}: "${s.title} datanodes (${s.announced}):" announces ${s.announced} DataNodes but ${s.found} ` +
+          `${s.found === 1 ? 'follows' : 'follow'}; the report was cut off or garbled: ${RERUN}`,
+      );
+    }
+  }
+  const need = (key: string): number => {
+    const v = counters.get(key);
+    if (v === undefined) {
+      throw new SourceError(`no "${key}:" line in the report's header; the header is incomplete: ${RERUN}`);
+    }
+    return v;
+  };
+  const counts: BlockCounts = {
+    missing: need('Missing blocks'),
+    underReplicated: need('Under replicated blocks'),
+    corrupt: need('Blocks with corrupt replicas'),
+  };
+  if (blocks.length === 0) {
+    throw new SourceError(
+      'the report lists no DataNodes (no "Live datanodes (N):" or "Dead datanodes (N):" section); ' +
+        'expected hosts: is this the right cluster, and has the NameNode just started?',
+    );
+  }
+
+  const hosts = new HostCollector(rule);
+  const facts: NodeFact[] = [];
+  for (const b of blocks) {
+    // close() saw a status line in every block.
+    const state = REPORT_STATUS[b.status!];
+    if (state === undefined) {
+      throw new SourceError(
+        `line ${b.statusLine}: unknown "Decommission Status : ${b.status}" (expected one of ` +
+          `${Object.keys(REPORT_STATUS).join(', ')}); the report was cut off mid-line, or comes from a Hadoop ` +
+          'version this parser does not know',
+      );
+    }
+    const host = reportHost(b, hosts);
+    if (host !== null) facts.push({ host, listing: b.section.listing, state });
+  }
+  return hdfsResult(facts, counts, cluster, hosts.rejected, blocks.length);
+}
+
+/**
+ * A DataNode's host is the name it registered with (`Hostname:`), never the
+ * `ip:port` of `Name:`; without a `Hostname:` line, the reverse-DNS name in
+ * the parentheses of `Name:` stands in, unless that is just the IP again.
+ */
+function reportHost(b: NodeBlock, hosts: HostCollector): string | null {
+  const addr = b.name.split(/\s/, 1)[0]!;
+  if (b.hostname) return hosts.take(b.hostname, `Hostname of DataNode ${addr}`);
+  const rdns = /\(([^()]*)\)\s*$/.exec(b.name)?.[1]?.trim();
+  if (rdns) return hosts.take(rdns, `no Hostname: line; reverse DNS in "Name: ${b.name}"`);
+  hosts.rejected.push({ raw: b.name, reason: 'no Hostname: line, and Name: holds no host name' });
+  return null;
+}
+
+// ---------------------------------------------------------------------------
+// NameNode JMX
+
+type Bean = Record<string, unknown>;
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function shortBean(name: string): string {
+  return name.replace(/^Hadoop:service=NameNode,name=/, '');
+}
+
+/**
+ * One of the node lists of NameNodeInfo: a JSON string holding an object
+ * keyed by `host:port`. Absent lists are empty when `optional` (Hadoop 2 has
+ * no EnteringMaintenanceNodes).
+ */
+function nodeList(info: Bean, attr: string, optional: boolean): Map<string, Record<string, unknown>> {
+  const v = info[attr];
+  const what = `NameNodeInfo.${attr}`;
+  if (v === undefined || v === null) {
+    if (optional) return new Map();
+    throw new SourceError(`${what} is missing from the NameNodeInfo bean; is this a NameNode (not a Router or a DataNode)?`);
+  }
+  let parsed: unknown = v;
+  if (typeof v === 'string') {
+    try {
+      parsed = JSON.parse(v);
+    } catch (e) {
+      throw new SourceError(
+        `${what} is not valid JSON (${(e as Error).message}); the NameNode's answer was cut off or mangled on the way`,
+      );
+    }
+  }
+  if (!isObject(parsed)) throw new SourceError(`${what}: expected a JSON object keyed by host:port, found ${JSON.stringify(v).slice(0, 80)}`);
+  const out = new Map<string, Record<string, unknown>>();
+  for (const [key, entry] of Object.entries(parsed)) {
+    if (!isObject(entry)) throw new SourceError(`${what}["${key}"]: expected an object, found ${JSON.stringify(entry)}`);
+    out.set(key, entry);
+  }
+  return out;
+}
+
+function jmxState(attr: string, key: string, entry: Record<string, unknown>): AdminState {
+  let s = entry['adminState'];
+  // Dead entries of old NameNodes carry only `decommissioned`.
+  if (s === undefined && attr === 'DeadNodes' && typeof entry['decommissioned'] === 'boolean') {
+    s = entry['decommissioned'] ? 'Decommissioned' : 'In Service';
+  }
+  const state = typeof s === 'string' ? JMX_STATE[s] : undefined;
+  if (state === undefined) {
+    throw new SourceError(
+      `NameNodeInfo.${attr}["${key}"]: ${s === undefined ? 'no adminState' : `unknown adminState ${JSON.stringify(s)}`} ` +
+        `(expected one of ${Object.keys(JMX_STATE).join(', ')})`,
+    );
+  }
+  return state;
+}
+
+/**
+ * Parses one or more NameNode `/jmx` answers (`{"beans":[...]}`); beans are
+ * found by name, wherever they are. NameNodeInfo gives the nodes;
+ * FSNamesystem (or FSNamesystemState, or NameNodeInfo) the block counts.
+ * A count that cannot be found is an error, never a zero: the safety checks
+ * read the missing and under-replicated blocks.
+ */
+export function parseNameNodeJmx(docs: unknown[], cluster: string, rule: HostRule): SourceResult {
+  const beans = new Map<string, Bean>();
+  docs.forEach((doc, i) => {
+    const list = isObject(doc) ? doc['beans'] : undefined;
+    if (!Array.isArray(list)) {
+      throw new SourceError(`JMX answer ${i + 1} of ${docs.length}: expected {"beans": [...]}, as the NameNode's /jmx returns`);
+    }
+    for (const b of list) {
+      if (isObject(b) && typeof b['name'] === 'string' && !beans.has(b['name'])) beans.set(b['name'], b);
+    }
+  });
+  const info = beans.get(NAMENODE_INFO_BEAN);
+  if (!info) {
+    throw new SourceError(
+      `no bean "${NAMENODE_INFO_BEAN}" in the JMX answer; is the URL a NameNode's /jmx (port 9870, or 50070 on Hadoop 2)?`,
+    );
+  }
+
+  const number = (bean: string, attr: string): number | undefined => {
+    const v = beans.get(bean)?.[attr];
+    if (v === undefined || v === null) return undefined;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) {
+      throw new SourceError(`${shortBean(bean)}.${attr}: expected a count, found ${JSON.stringify(v)}`);
+    }
+    return v;
+  };
+  const need = (what: string, from: Array<[string, string]>): number => {
+    for (const [bean, attr] of from) {
+      const v = number(bean, attr);
+      if (v !== undefined) return v;
+    }
+    throw new SourceError(
+      `no ${what} count: none of ${from.map(([b, a]) => `${shortBean(b)}.${a}`).join(', ')} is in the JMX answer; ` +
+        `query ${FSNAMESYSTEM_BEAN} too`,
+    );
+  };
+  const counts: BlockCounts = {
+    missing: need('missing-block', [
+      [FSNAMESYSTEM_BEAN, 'MissingBlocks'],
+      [NAMENODE_INFO_BEAN, 'NumberOfMissingBlocks'],
+    ]),
+    underReplicated: need('under-replicated-block', [
+      [FSNAMESYSTEM_BEAN, 'UnderReplicatedBlocks'],
+      [FSNAMESYSTEM_BEAN, 'LowRedundancyBlocks'],
+      [FSNAMESYSTEM_STATE_BEAN, 'UnderReplicatedBlocks'],
+    ]),
+    corrupt: need('corrupt-block', [[FSNAMESYSTEM_BEAN, 'CorruptBlocks']]),
+  };
+
+  const lists: Array<[attr: string, listing: Listing, optional: boolean, fixed: AdminState | null]> = [
+    ['LiveNodes', 'live', false, null],
+    ['DeadNodes', 'dead', false, null],
+    ['DecomNodes', 'other', true, 'decommissioning'],
+    ['EnteringMaintenanceNodes', 'other', true, 'maintenance'],
+  ];
+  const hosts = new HostCollector(rule);
+  const facts: NodeFact[] = [];
+  let nodeCount = 0;
+  for (const [attr, listing, optional, fixed] of lists) {
+    for (const [key, entry] of nodeList(info, attr, optional)) {
+      const state = fixed ?? jmxState(attr, key, entry);
+      if (listing !== 'other') nodeCount++;
+      const host = hosts.take(key);
+      if (host !== null) facts.push({ host, listing, state });
+    }
+  }
+  if (nodeCount === 0) {
+    throw new SourceError(
+      'NameNodeInfo lists no DataNodes (LiveNodes and DeadNodes are empty); expected hosts: ' +
+        'is this the right cluster, and has the NameNode just started?',
+    );
+  }
+  return hdfsResult(facts, counts, cluster, hosts.rejected, nodeCount);
+}
+
+// ---------------------------------------------------------------------------
+// the source
+
+/** The cluster a per-cluster source names; it must be one of the datacenter's `clusters:`. */
+export function configuredCluster(m: Map<string, Field>, where: Field, dc: DatacenterConfig): ClusterConfig {
+  const known = [...dc.clusters.keys()];
+  const f: Field | undefined = m.get('cluster');
+  if (!f) where.fail(`missing "cluster"; one of the clusters of datacenter ${dc.name}: ${known.join(', ') || '(none defined)'}`);
+  const name = f.string();
+  const c = dc.clusters.get(name);
+  if (!c) {
+    return f.fail(
+      `unknown cluster "${name}"; datacenter ${dc.name} has ${known.length ? known.join(', ') : 'no clusters'} ` +
+        `(define it under datacenters.${dc.name}.clusters)`,
+    );
+  }
+  return c;
+}
+
+/** Text from a command or a file: dfsadmin output, or JMX JSON (`curl …/jmx`). */
+function parseReportText(text: string, cluster: string, rule: HostRule): SourceResult {
+  if (text.trimStart().startsWith('{')) return parseNameNodeJmx([parseJson(text, 'JMX answer')], cluster, rule);
+  return parseDfsadminReport(text, cluster, rule);
+}
+
+/** Prefixes a parse error with where the text came from. */
+export function fromOrigin<T>(origin: string, parse: () => T): T {
+  try {
+    return parse();
+  } catch (e) {
+    if (e instanceof SourceError) throw new SourceError(`${origin}: ${e.message}`);
+    throw e;
+  }
+}
+
+/** The two JMX queries: the nodes (NameNodeInfo) and the block counts (FSNamesystem). */
+export function jmxQueryUrls(base: string): string[] {
+  return [NAMENODE_INFO_BEAN, FSNAMESYSTEM_BEAN].map((bean) => {
+    const u = new URL(base);
+    u.searchParams.set('qry', bean);
+    return u.toString();
+  });
+}
+
+async function pullJmx(base: string, cluster: string, ctx: SourceContext): Promise<SourceResult> {
+  const urls = jmxQueryUrls(base);
+  const docs = await Promise.all(urls.map(async (url) => parseJson(await httpGet(url, ctx), `GET ${url}`)));
+  const first = docs[0];
+  if (isObject(first) && Array.isArray(first['beans']) && first['beans'].length === 0) {
+    throw new SourceError(
+      `GET ${urls[0]}: the NameNode returned no beans for ${NAMENODE_INFO_BEAN}; ` +
+        'is the URL a NameNode\'s /jmx (port 9870, or 50070 on Hadoop 2), and is the NameNode up?',
+    );
+  }
+  return fromOrigin(`NameNode JMX ${base}`, () => parseNameNodeJmx(docs, cluster, ctx.hostRule));
+}
+
+export const source: SourceType<HdfsConfig> = {
+  type: 'hdfs',
+  keys: ['cluster', 'report'],
+
+  configure(m, where: Field, configDir, dc) {
+    const cluster = configuredCluster(m, where, dc);
+    const f: Field | undefined = m.get('report');
+    if (!f || !f.present) {
+      where.fail(
+        'missing "report": { command: [hdfs, dfsadmin, -report] }, { file: ./report.txt } or { jmx: "http://nn1:9870/jmx" }',
+      );
+    }
+    const report = inputSpec(f, configDir, ['jmx']);
+    if (report.kind === 'http') {
+      try {
+        new URL(report.url);
+      } catch {
+        f.fail(`jmx: "${report.url}" is not a URL`);
+      }
+    }
+    return { cluster, report };
+  },
+
+  async pull(config, ctx) {
+    const cluster = config.cluster.name;
+    if (config.report.kind === 'http') return pullJmx(config.report.url, cluster, ctx);
+    const text = await fetchText(config.report, ctx);
+    return fromOrigin(describeSpec(config.report), () => parseReportText(text, cluster, ctx.hostRule));
+  },
+
+  clusterOf(config) {
+    return config.cluster;
+  },
+};
