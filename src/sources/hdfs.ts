@@ -227,8 +227,8 @@ export function parseDfsadminReport(text: string, cluster: string, rule: HostRul
       block = b;
     } else if (block && (m = /^Hostname:\s*(.*)$/.exec(l))) {
       block.hostname ??= m[1]!.trim();
-    } else if (block && (m = /^Decommission Status\s*:\s*(.*)$/.exec(l))) {
-      block.status ??= m[1]!.trim();
+    } else if (block && block.status === null && (m = /^Decommission Status\s*:\s*(.*)$/.exec(l))) {
+      block.status = m[1]!.trim();
       block.statusLine = lineNo;
     }
   }
