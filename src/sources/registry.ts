@@ -7,6 +7,8 @@ import type { SourceType } from './types.js';
 type AnySource = SourceType<any>;
 
 const LOADERS: Record<string, () => Promise<{ source: AnySource }>> = {
+  hdfs: () => import('./hdfs.js'),
+  yarn: () => import('./yarn.js'),
 };
 
 export async function loadSourceType(type: string): Promise<AnySource | null> {
