@@ -23,20 +23,40 @@ export async function runCommand(argv: string[], ctx: SourceContext): Promise<st
   const [file, ...args] = argv;
   if (!file) throw new SourceError('command: is empty');
   const shown = showCommand(argv);
+  // The command runs in a process group of its own, and a timeout kills the
+  // whole group: a wrapper script's children (a JVM under `hdfs`) die with it
+  // instead of holding its output open.
+  const child = execa(file, args, {
+    cwd: ctx.configDir,
+    env: ctx.env,
+    extendEnv: false,
+    detached: true,
+    stripFinalNewline: false,
+    maxBuffer: 1024 * 1024 * 1024,
+    reject: false,
+    stdin: 'ignore',
+  });
+  let timedOut = false;
+  const killGroup = (signal: NodeJS.Signals) => {
+    if (child.pid === undefined) return;
+    try {
+      process.kill(-child.pid, signal);
+    } catch {
+      // already gone
+    }
+  };
+  const stop = () => {
+    timedOut = true;
+    killGroup('SIGTERM');
+    setTimeout(() => killGroup('SIGKILL'), 2000).unref();
+  };
+  const timer = setTimeout(stop, ctx.timeoutMs);
+  ctx.signal.addEventListener('abort', stop, { once: true });
+  const onExit = () => killGroup('SIGKILL');
+  process.once('exit', onExit);
   try {
-    const r = await execa(file, args, {
-      cwd: ctx.configDir,
-      env: ctx.env,
-      extendEnv: false,
-      timeout: ctx.timeoutMs,
-      cancelSignal: ctx.signal,
-      forceKillAfterDelay: 2000,
-      stripFinalNewline: false,
-      maxBuffer: 1024 * 1024 * 1024,
-      reject: false,
-      stdin: 'ignore',
-    });
-    if (r.timedOut || r.isCanceled) throw new SourceError(`command ${shown} timed out after ${ctx.timeoutMs / 1000}s and was killed`);
+    const r = await child;
+    if (timedOut) throw new SourceError(`command ${shown} timed out after ${ctx.timeoutMs / 1000}s and was killed`);
     if (r.failed) {
       const code = (r as { code?: string }).code;
       if (code === 'ENOENT') throw new SourceError(`command ${shown}: ${file} not found (is it installed and on PATH?)`);
@@ -48,6 +68,10 @@ export async function runCommand(argv: string[], ctx: SourceContext): Promise<st
   } catch (e) {
     if (e instanceof SourceError) throw e;
     throw new SourceError(`command ${shown}: ${(e as Error).message}`);
+  } finally {
+    clearTimeout(timer);
+    ctx.signal.removeEventListener('abort', stop);
+    process.removeListener('exit', onExit);
   }
 }
 

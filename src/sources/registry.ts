@@ -7,6 +7,8 @@ import type { SourceType } from './types.js';
 type AnySource = SourceType<any>;
 
 const LOADERS: Record<string, () => Promise<{ source: AnySource }>> = {
+  inventory: () => import('./inventory.js'),
+  prometheus: () => import('./prometheus.js'),
   hdfs: () => import('./hdfs.js'),
   yarn: () => import('./yarn.js'),
 };
