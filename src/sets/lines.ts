@@ -173,6 +173,9 @@ export class LineCursor {
     const n = this.source.read(this.buf, this.len, this.buf.length - this.len);
     if (n === 0) this.eof = true;
     this.len += n;
+    // A newline just past the data stops the search for the next line there,
+    // instead of running through the unused rest of a grown buffer on every short read.
+    if (this.len < this.buf.length) this.buf[this.len] = 10;
     return keep;
   }
 
