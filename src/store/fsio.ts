@@ -33,6 +33,9 @@ export function fileSource(path: string, label = path): ByteSource {
     fd = fs.openSync(path, 'r');
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
+    // A socket cannot be opened by name; a parent that hands stdin over as one
+    // (Node's child_process does) still means "read what I send".
+    if (err.code === 'ENXIO' && (path === '/dev/stdin' || path === '/dev/fd/0')) return fdSource(0, label);
     if (err.code === 'ENOENT') throw new MissingInputError(path, `${label}: no such file`);
     if (err.code === 'EACCES') throw new MissingInputError(path, `${label}: permission denied`);
     throw new MissingInputError(path, `${label}: cannot open: ${err.message}`);
@@ -41,6 +44,10 @@ export function fileSource(path: string, label = path): ByteSource {
     fs.closeSync(fd);
     throw new MissingInputError(path, `${label}: is a directory, not a file of hosts`);
   }
+  return fdSource(fd, label);
+}
+
+function fdSource(fd: number, label: string): ByteSource {
   let open = true;
   return {
     label,
