@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { removeStaleTemps } from './atomic.js';
+import { removeStaleTemps, tempNameFor } from './atomic.js';
 
 /** The UTC day of an instant, as the day directory names it. */
 export function dayOf(now: Date): string {
@@ -60,8 +60,8 @@ function pointLink(dcDir: string, name: string, target: string): void {
   } catch {
     // no link yet
   }
-  const tmp = path.join(dcDir, `.${name}.${process.pid}.link.tmp`);
-  fs.rmSync(tmp, { force: true });
+  // Named like every other temporary file, so a later pass removes it if this one is killed here.
+  const tmp = tempNameFor(link);
   fs.symlinkSync(target, tmp);
   fs.renameSync(tmp, link);
 }
@@ -85,6 +85,7 @@ export function ensureDayDir(dcDir: string, now: Date): string {
     if (prev) pointLink(dcDir, 'yesterday', prev);
     pointLink(dcDir, 'today', day);
   }
+  removeStaleTemps(dcDir);
   removeStaleTemps(dir);
   removeStaleTemps(path.join(dir, '.meta'));
   return dir;
