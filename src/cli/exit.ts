@@ -6,6 +6,7 @@ import { GroupWriteError } from '../store/group.js';
 import { DayError } from '../store/layout.js';
 import { UsageError } from './context.js';
 import { UnknownNameError } from './operands.js';
+import { RecipeError } from '../policy/recipes.js';
 
 /** Thrown by a command that has already said what went wrong. */
 export class ExitError extends Error {
@@ -47,7 +48,8 @@ export function exitCodeOf(e: unknown, trace = false): number {
     e instanceof UnknownNameError ||
     e instanceof ConfigError ||
     e instanceof TableError ||
-    e instanceof GroupWriteError
+    e instanceof GroupWriteError ||
+    e instanceof RecipeError
   ) {
     say(e.message);
     return 1;

@@ -94,6 +94,35 @@ export function buildProgram(deps: Deps, done: (code: number) => void): Command 
     .option('--force', 'pull stable sources again even if pulled today')
     .action(lazy(() => import('./commands/pull.js')));
 
+  program
+    .command('derive')
+    .description('evaluate the policy\'s recipes (groups.yaml) into today\'s directory')
+    .action(lazy(() => import('./commands/derive.js')));
+
+  const opList = (v: string, prev: string[] = []) => [...prev, v];
+  program
+    .command('plan')
+    .description('budgets and selections from today\'s groups (a dry run) into plans/<pass>/')
+    .option('--op <op>', 'only this operation (repeatable)', opList)
+    .option('--seed <seed>', 'seed of the shuffle, to repeat a plan exactly')
+    .action(lazy(() => import('./commands/plan.js')));
+
+  program
+    .command('pass')
+    .description('pull + derive + plan: one dry-run pass')
+    .option('--op <op>', 'only this operation (repeatable)', opList)
+    .option('--seed <seed>', 'seed of the shuffle, to repeat a pass exactly')
+    .option('--force', 'pull stable sources again')
+    .action(lazy(() => import('./commands/pass.js')));
+
+  program
+    .command('policy')
+    .description('policy explain [CLUSTER]: why every budget is what it is; policy check: validate everything')
+    .argument('<action>', 'explain or check')
+    .argument('[cluster]', 'only this cluster (explain)')
+    .option('--json', 'print JSON (explain)')
+    .action(lazy(() => import('./commands/policy.js')));
+
   program.addOption(new Option('--trace', 'print stack traces of errors').hideHelp());
   return program;
 }

@@ -1,0 +1,42 @@
+import { OPS, type Op } from '../../policy/types.js';
+import { writeOut } from '../../store/fsio.js';
+import { resolveScope, UsageError, type Deps, type GlobalOptions } from '../context.js';
+import { choosePolicyDir, loadPolicy } from '../../pass/policy-files.js';
+import { formatPlan, runPlan } from '../../pass/run-plan.js';
+
+export interface PlanOptions {
+  op?: string[];
+  seed?: string;
+}
+
+export function parseOps(list: string[] | undefined, available: Op[]): Op[] | null {
+  if (!list || list.length === 0) return null;
+  const ops = list.flatMap((s) => s.split(',')).filter(Boolean);
+  for (const op of ops) {
+    if (!(OPS as readonly string[]).includes(op)) throw new UsageError(`--op ${op}: the operations are ${OPS.join(', ')}`);
+    if (!available.includes(op as Op)) throw new UsageError(`--op ${op}: the policy defines no operation ${op}`);
+  }
+  return ops as Op[];
+}
+
+/** `breakfix plan [--op OP] [--seed S]`: budgets and selections from today's groups, a dry run. */
+export async function run(_args: unknown[], opts: PlanOptions, g: GlobalOptions, deps: Deps): Promise<number> {
+  const scope = await resolveScope(g, deps);
+  const policy = loadPolicy(choosePolicyDir(g.policy, scope.config?.policy ?? null, deps.cwd));
+  const ops = parseOps(opts.op, [...policy.operations.keys()]);
+  const maxAge = new Map<string, number | null>();
+  const out = await runPlan({
+    dayDir: scope.dayDir,
+    dcDir: scope.dcDir,
+    cwd: deps.cwd,
+    policy,
+    dc: scope.dcConfig,
+    ops,
+    seed: opts.seed ?? null,
+    dryRun: true,
+    now: deps.now(),
+    sources: { failed: new Map(), maxAge },
+  });
+  writeOut(formatPlan(out.plan, out.dir, deps.cwd, out.seedDrawn));
+  return out.plan.refusals.length > 0 ? 3 : 0;
+}

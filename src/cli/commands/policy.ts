@@ -1,0 +1,105 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { classify, budgetFor } from '../../policy/budget.js';
+import { namesIn, orderRecipes } from '../../policy/recipes.js';
+import { OPS } from '../../policy/types.js';
+import { renderTable } from '../../report/table.js';
+import { writeOut } from '../../store/fsio.js';
+import { listEntries } from '../../store/layout.js';
+import { readTable } from '../../store/table.js';
+import { resolveScope, type Deps, type GlobalOptions } from '../context.js';
+import { ExitError } from '../exit.js';
+import { choosePolicyDir, loadPolicy } from '../../pass/policy-files.js';
+import { evaluateToSet } from '../../pass/state.js';
+
+export interface PolicyOptions {
+  json?: boolean;
+}
+
+/**
+ * `breakfix policy explain [CLUSTER]`: per cluster and op, the archetype, the
+ * rule that chose it and why, N, pct, floor, ceiling, cap, busy, headroom.
+ * `breakfix policy check`: validates everything, exits non-zero on any problem.
+ */
+export async function run(args: unknown[], opts: PolicyOptions, g: GlobalOptions, deps: Deps): Promise<number> {
+  const [action, cluster] = args as [string, string | undefined];
+  const scope = await resolveScope(g, deps);
+  const dir = choosePolicyDir(g.policy, scope.config?.policy ?? null, deps.cwd);
+  if (action === 'check') return check(dir, scope.dayDir, scope.config !== null, deps, scope);
+  if (action !== 'explain') throw new ExitError(2, `policy ${action}: expected "explain [CLUSTER]" or "check"`);
+  const policy = loadPolicy(dir);
+  const inv = path.join(scope.dayDir, 'inventory.tsv');
+  if (!fs.existsSync(inv)) throw new ExitError(1, `no inventory.tsv in ${scope.dayDir}: pull the inventory first (breakfix pull)`);
+  const hostsOf = new Map<string, string[]>();
+  for (const r of readTable(inv).rows) {
+    if (!r.cluster) continue;
+    const l = hostsOf.get(r.cluster) ?? [];
+    l.push(r.host!);
+    hostsOf.set(r.cluster, l);
+  }
+  if (cluster && !hostsOf.has(cluster)) throw new ExitError(1, `no cluster "${cluster}" in inventory.tsv; clusters: ${[...hostsOf.keys()].sort().join(', ')}`);
+  const workersFile = path.join(scope.dayDir, policy.workers);
+  if (!fs.existsSync(workersFile)) throw new ExitError(1, `no ${policy.workers} group in ${scope.dayDir}: run breakfix derive first`);
+  const workers = evaluateToSet(scope.dayDir, deps.cwd, policy.workers);
+  const attrsFile = path.join(scope.dayDir, 'clusters.tsv');
+  const attrs = new Map<string, Record<string, string>>();
+  if (fs.existsSync(attrsFile)) for (const r of readTable(attrsFile).rows) attrs.set(r.cluster!, r);
+  const busySets = new Map([...policy.operations].map(([op, o]) => [op, evaluateToSet(scope.dayDir, deps.cwd, o.busy)]));
+  const rows: string[][] = [];
+  const json: unknown[] = [];
+  for (const c of [...hostsOf.keys()].sort()) {
+    if (cluster && c !== cluster) continue;
+    const hosts = hostsOf.get(c)!;
+    const n = hosts.filter((h) => workers.has(h)).length;
+    const cl = classify(c, n, attrs.get(c) ?? {}, policy.classify, policy.archetypes);
+    if (!cl) {
+      rows.push([c, '-', '-', String(n), '', '', '', '', '', '', `no classify rule matches: add a catch-all`]);
+      continue;
+    }
+    for (const op of OPS) {
+      if (!policy.operations.has(op)) continue;
+      const busy = hosts.filter((h) => busySets.get(op)!.has(h)).length;
+      const b = budgetFor(c, op, cl, n, busy);
+      if (!b) continue;
+      const ceiling = b.ceiling === null ? '-' : String(b.ceiling);
+      const how = b.override !== null ? `max ${b.override} (rule ${b.rule})` : `min(${ceiling}, max(${b.floor}, floor(${b.pct}% x ${n})))`;
+      rows.push([c, op, b.archetype, String(n), String(b.pct), String(b.floor), ceiling, `${b.cap} = ${how}`, String(b.busy), String(b.headroom), `rule ${b.rule}: ${b.reason}`]);
+      json.push(b);
+    }
+  }
+  if (opts.json) writeOut(JSON.stringify(json, null, 2) + '\n');
+  else writeOut(renderTable(['cluster', 'op', 'archetype', 'N', 'pct', 'floor', 'ceiling', 'cap', 'busy', 'headroom', 'why'], rows, [false, false, false, true, true, true, true, false, true, true, false]));
+  return 0;
+}
+
+async function check(dir: string, dayDir: string, haveConfig: boolean, deps: Deps, scope: Awaited<ReturnType<typeof resolveScope>>): Promise<number> {
+  const problems: string[] = [];
+  const policy = loadPolicy(dir); // throws with file and line on the first invalid key
+  try {
+    orderRecipes(policy.recipes);
+  } catch (e) {
+    problems.push((e as Error).message);
+  }
+  const known = new Set([...policy.recipes.map((r) => r.name), ...listEntries(dayDir).map((e) => e.name.replace(/\.tsv$/, ''))]);
+  const haveDay = listEntries(dayDir).length > 0;
+  if (haveDay) {
+    for (const r of policy.recipes) {
+      for (const n of namesIn(r.expression)) if (!known.has(n) && !n.startsWith('plans.')) problems.push(`groups.yaml:${r.line}: recipe ${r.name} reads "${n}", which is neither a recipe nor a group of ${dayDir}`);
+    }
+  }
+  for (const [name, a] of policy.archetypes) {
+    for (const op of policy.operations.keys()) if (!a.ops.has(op)) problems.push(`policy.yaml: archetype ${name} sets no limits for ${op}: clusters of that archetype never get ${op}`);
+  }
+  const last = policy.classify[policy.classify.length - 1];
+  if (!last || last.cluster !== null || last.workersBelow !== null || last.clusterAttr !== null) {
+    problems.push('policy.yaml: the last classify rule has conditions; end with a catch-all (archetype: default) so no cluster is left without a budget');
+  }
+  if (haveConfig && scope.dcConfig && scope.config) {
+    const { loadSources } = await import('../../sources/load.js');
+    await loadSources(scope.dcConfig, scope.config.dir);
+  }
+  for (const p of problems) writeOut(`problem: ${p}\n`);
+  writeOut(problems.length === 0 ? `policy ${dir}: ok (${policy.recipes.length} recipes, ${policy.archetypes.size} archetypes, ${policy.classify.length} rules, ${policy.operations.size} operations)\n` : `${problems.length} problem(s)\n`);
+  void deps;
+  return problems.length === 0 ? 0 : 1;
+}

@@ -1,0 +1,52 @@
+import path from 'node:path';
+import { DayOpener, UnknownNameError } from '../cli/operands.js';
+import { evaluateEach, prepare } from '../sets/evaluate.js';
+import { operandsOf, parseExpression } from '../sets/parse.js';
+import { GroupWriter } from '../store/group.js';
+import { writeMeta } from '../store/meta.js';
+import { namesIn, orderRecipes, RecipeError } from '../policy/recipes.js';
+import type { Policy } from '../policy/types.js';
+
+export interface Derived {
+  name: string;
+  count: number;
+  expression: string;
+}
+
+/**
+ * Evaluates the recipes in dependency order, each one streamed into its
+ * group with `.meta` (kind recipe, expression, inputs). A recipe that names
+ * an unknown group, or one out of order, stops derive naming the recipe.
+ */
+export function deriveRecipes(dayDir: string, policy: Policy, cwd: string, now: () => Date, pass: number | null): Derived[] {
+  const out: Derived[] = [];
+  const where = path.join(policy.dir, 'groups.yaml');
+  for (const r of orderRecipes(policy.recipes)) {
+    const expr = parseExpression(r.expression);
+    const w = new GroupWriter(path.join(dayDir, r.name), r.name);
+    try {
+      const plan = prepare(expr, new DayOpener(dayDir, cwd), operandsOf(expr));
+      evaluateEach(plan, (buf, start, end) => w.add(Buffer.from(buf.subarray(start, end))));
+    } catch (e) {
+      w.abort();
+      const at = `recipe ${r.name} (${where}${r.line ? `:${r.line}` : ''})`;
+      if (e instanceof UnknownNameError) throw new RecipeError(`${at}: ${e.message}`);
+      if (e instanceof Error) {
+        e.message = `${at}: ${e.message}`;
+      }
+      throw e;
+    }
+    const sha256 = w.commit();
+    writeMeta(dayDir, r.name, {
+      kind: 'recipe',
+      expression: r.expression,
+      inputs: namesIn(r.expression),
+      pass,
+      time: now().toISOString(),
+      count: w.count,
+      sha256,
+    });
+    out.push({ name: r.name, count: w.count, expression: r.expression });
+  }
+  return out;
+}

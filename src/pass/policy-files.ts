@@ -1,0 +1,23 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { YamlFile } from '../config/yamlsrc.js';
+import { parsePolicy, parseRecipes } from '../policy/load.js';
+import type { Policy } from '../policy/types.js';
+
+/** The policy shipped with breakfix: `policy/` beside the bundle's directory. */
+export function shippedPolicyDir(): string {
+  return path.resolve(__dirname, '..', 'policy');
+}
+
+/** `--policy`, then `policy:` in the config, then the shipped example. */
+export function choosePolicyDir(flag: string | undefined, fromConfig: string | null, cwd: string): string {
+  if (flag) return path.resolve(cwd, flag);
+  return fromConfig ?? shippedPolicyDir();
+}
+
+/** Reads and validates policy.yaml and groups.yaml of a policy directory. */
+export function loadPolicy(dir: string): Policy {
+  const groupsFile = path.join(dir, 'groups.yaml');
+  const recipes = fs.existsSync(groupsFile) ? parseRecipes(YamlFile.read(groupsFile)) : [];
+  return parsePolicy(YamlFile.read(path.join(dir, 'policy.yaml')), dir, recipes);
+}

@@ -1,0 +1,109 @@
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import type { DatacenterConfig } from '../config/config.js';
+import { buildPlan, type Plan } from '../policy/plan.js';
+import { OPS, type Op, type Policy } from '../policy/types.js';
+import { renderTable } from '../report/table.js';
+import { appendCounts, type CountRow } from '../store/counts.js';
+import { writeGroup } from '../store/group.js';
+import { listEntries } from '../store/layout.js';
+import { readMeta } from '../store/meta.js';
+import { nextPass, writePlanFiles } from '../store/plans.js';
+import { readFleetState, type SourceRun } from './state.js';
+
+export interface PlanRun {
+  dayDir: string;
+  dcDir: string | null;
+  cwd: string;
+  policy: Policy;
+  dc: DatacenterConfig | null;
+  ops: Op[] | null;
+  seed: string | null;
+  dryRun: boolean;
+  now: Date;
+  sources: SourceRun;
+}
+
+export interface PlanOutcome {
+  plan: Plan;
+  dir: string;
+  seedDrawn: boolean;
+}
+
+/** The JSON of plan.json: the pinned keys first, then what helps explain them. */
+export function planJson(p: Plan): Record<string, unknown> {
+  return {
+    pass: p.pass,
+    time: p.time,
+    seed: p.seed,
+    dry_run: p.dry_run,
+    budgets: p.budgets.map((b) => ({
+      cluster: b.cluster,
+      op: b.op,
+      archetype: b.archetype,
+      reason: b.reason,
+      workers: b.workers,
+      cap: b.cap,
+      busy: b.busy,
+      headroom: b.headroom,
+      candidates: b.candidates,
+      chosen: b.chosen,
+      rule: b.rule,
+      pct: b.pct,
+      floor: b.floor,
+      ceiling: b.ceiling,
+      override: b.override,
+      why: b.why,
+    })),
+    refusals: p.refusals.map((r) => ({ host: r.host, cluster: r.cluster, op: r.op, invariant: r.invariant, message: r.message })),
+    chosen: Object.fromEntries([...p.chosen.entries()]),
+    needs_human: p.needsHuman,
+    notes: p.notes,
+  };
+}
+
+/**
+ * Plans a pass: reads the state, runs the pure planner with a seeded
+ * generator (a fresh seed is drawn and recorded when none is given), writes
+ * plans/<pass>/ and counts.tsv.
+ */
+export async function runPlan(r: PlanRun): Promise<PlanOutcome> {
+  const { default: seedrandom } = await import('seedrandom');
+  const seedDrawn = r.seed === null;
+  const seed = r.seed ?? randomBytes(4).toString('hex');
+  const ops = r.ops ?? OPS.filter((op) => r.policy.operations.has(op));
+  const state = readFleetState({ dayDir: r.dayDir, dcDir: r.dcDir, cwd: r.cwd, policy: r.policy, dc: r.dc, ops, sources: r.sources, now: r.now });
+  const pass = nextPass(r.dayDir);
+  const plan = buildPlan({ policy: r.policy, state, random: seedrandom(seed), now: r.now, seed, pass, dryRun: r.dryRun, ops });
+  const dir = writePlanFiles(r.dayDir, { pass, chosen: plan.chosen, json: planJson(plan), time: plan.time });
+  if (plan.needsHuman.length > 0) {
+    writeGroup(r.dayDir, 'needs-human', plan.needsHuman, { kind: 'plan', inputs: [path.relative(r.dayDir, dir)], pass, time: plan.time });
+  }
+  const rows: CountRow[] = [];
+  for (const e of listEntries(r.dayDir)) {
+    if (e.kind !== 'group') continue;
+    const m = readMeta(r.dayDir, e.name);
+    if (m) rows.push({ pass, time: plan.time, group: e.name, count: m.count });
+  }
+  appendCounts(r.dayDir, rows);
+  return { plan, dir, seedDrawn };
+}
+
+/** The budget table and refusals, as plain greppable lines. */
+export function formatPlan(p: Plan, dir: string, cwd: string, seedDrawn: boolean): string {
+  let out = `plan pass ${p.pass}${p.dry_run ? ' (dry run)' : ''}  seed ${p.seed}${seedDrawn ? ` (repeat with --seed ${p.seed})` : ''}\n`;
+  if (p.budgets.length === 0) out += 'no budgets: no cluster with workers in inventory.tsv, or no operation in the policy\n';
+  else {
+    out += renderTable(
+      ['cluster', 'archetype', 'op', 'N', 'cap', 'busy', 'headroom', 'candidates', 'chosen', 'why'],
+      p.budgets.map((b) => [b.cluster, b.archetype, b.op, String(b.workers), String(b.cap), String(b.busy), String(b.headroom), String(b.candidates), String(b.chosen), b.why]),
+      [false, false, false, true, true, true, true, true, true, false],
+    );
+  }
+  for (const [name, hosts] of p.chosen) out += `chosen ${name}: ${hosts.join(' ')}\n`;
+  for (const r of p.refusals) out += `refused invariant ${r.invariant} ${r.cluster} ${r.op}${r.host ? ` ${r.host}` : ''}: ${r.message}\n`;
+  for (const n of p.notes) out += `note ${n}\n`;
+  const total = p.budgets.reduce((s, b) => s + b.chosen, 0);
+  out += `${total} host(s) chosen, ${p.refusals.length} refusal(s); plan in ${path.relative(cwd, dir) || dir}\n`;
+  return out;
+}

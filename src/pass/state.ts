@@ -1,0 +1,201 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { DatacenterConfig } from '../config/config.js';
+import { DayOpener } from '../cli/operands.js';
+import { evaluateEach, prepare } from '../sets/evaluate.js';
+import { operandsOf, parseExpression } from '../sets/parse.js';
+import { lastPassCounts } from '../store/counts.js';
+import { readGroupLines } from '../store/group.js';
+import { listDays, previousDay } from '../store/layout.js';
+import { readMeta } from '../store/meta.js';
+import { listParts } from '../store/parts.js';
+import { listSavedPlans } from '../store/plans.js';
+import { readTable } from '../store/table.js';
+import type { FleetState, OpSets } from '../policy/plan.js';
+import { namesIn } from '../policy/recipes.js';
+import type { Op, Policy } from '../policy/types.js';
+import { REMEDIATION_OPS, REPLICA_OPS, WIPING_OPS, type HealthRow, type SourceStatus } from '../safety/invariants.js';
+
+/** Evaluates an expression in the day directory into a set of hosts. */
+export function evaluateToSet(dayDir: string, cwd: string, expression: string): Set<string> {
+  const expr = parseExpression(expression);
+  const plan = prepare(expr, new DayOpener(dayDir, cwd), operandsOf(expr));
+  const out = new Set<string>();
+  evaluateEach(plan, (buf, start, end) => out.add(buf.toString('latin1', start, end)));
+  return out;
+}
+
+function groupSet(dayDir: string, name: string): Set<string> | null {
+  const file = path.join(dayDir, name);
+  return fs.existsSync(file) ? new Set(readGroupLines(file)) : null;
+}
+
+const HEAD_ROLE = /namenode|resourcemanager|journalnode|zookeeper|head/i;
+
+/** The groups an op reads, through recipes down to what the sources wrote. */
+export function dependencies(policy: Policy, op: Op): { groups: Set<string>; base: Set<string> } {
+  const o = policy.operations.get(op)!;
+  const recipes = new Map(policy.recipes.map((r) => [r.name, r.expression]));
+  const groups = new Set<string>();
+  const base = new Set<string>();
+  const visit = (name: string) => {
+    if (groups.has(name)) return;
+    groups.add(name);
+    const expr = recipes.get(name);
+    if (expr) for (const n of namesIn(expr)) visit(n);
+    else base.add(name);
+  };
+  for (const e of [o.candidates, o.busy, o.inFlight]) if (e) for (const n of namesIn(e)) visit(n);
+  if (WIPING_OPS.includes(op) || REPLICA_OPS.includes(op)) for (const n of ['hdfs-live', 'hdfs-health']) visit(n);
+  visit(policy.workers);
+  visit('inventory');
+  return { groups, base };
+}
+
+export interface SourceRun {
+  /** This pass's pull outcomes, when the pass pulled. */
+  failed: Map<string, string>;
+  maxAge: Map<string, number | null>;
+}
+
+/**
+ * Reads what the planner needs from the day directory: inventory, health,
+ * HDFS state, head nodes, each op's sets, the sources each op depends on,
+ * group sizes against the last pass, and earlier remediations.
+ */
+export function readFleetState(opts: {
+  dayDir: string;
+  dcDir: string | null;
+  cwd: string;
+  policy: Policy;
+  dc: DatacenterConfig | null;
+  ops: Op[];
+  sources: SourceRun;
+  now: Date;
+}): FleetState {
+  const { dayDir, cwd, policy } = opts;
+  const inventoryFile = path.join(dayDir, 'inventory.tsv');
+  const clusterOf = new Map<string, string>();
+  const rackOf = new Map<string, string>();
+  const datagroupOf = new Map<string, string>();
+  const roles = new Map<string, string>();
+  if (fs.existsSync(inventoryFile)) {
+    for (const r of readTable(inventoryFile).rows) {
+      const host = r.host ?? '';
+      clusterOf.set(host, r.cluster ?? '');
+      rackOf.set(host, r.rack ?? '');
+      datagroupOf.set(host, r.datagroup ?? '');
+      if (r.role && HEAD_ROLE.test(r.role)) roles.set(host, r.role);
+    }
+  }
+  const namenodePairs = new Map<string, string[]>();
+  for (const c of opts.dc?.clusters.values() ?? []) {
+    for (const h of c.namenodes) roles.set(h, 'NameNode');
+    for (const h of c.resourcemanagers) roles.set(h, 'ResourceManager');
+    for (const h of c.headnodes) roles.set(h, 'head node');
+    namenodePairs.set(c.name, c.namenodes);
+  }
+  const clusterAttrs = new Map<string, Record<string, string>>();
+  const clustersFile = path.join(dayDir, 'clusters.tsv');
+  if (fs.existsSync(clustersFile)) for (const r of readTable(clustersFile).rows) clusterAttrs.set(r.cluster ?? '', r);
+  const health = new Map<string, HealthRow>();
+  const healthFile = path.join(dayDir, 'hdfs-health.tsv');
+  if (fs.existsSync(healthFile)) {
+    for (const r of readTable(healthFile).rows) {
+      health.set(r.cluster ?? '', { missing: Number(r.missing), underReplicated: Number(r.under_replicated), corrupt: Number(r.corrupt) });
+    }
+  }
+  const empty = new Set<string>();
+  const g = (n: string) => groupSet(dayDir, n) ?? empty;
+  const hdfs = {
+    live: g('hdfs-live'),
+    dead: g('hdfs-dead'),
+    decommissioned: g('hdfs-decommissioned'),
+    decommissioning: g('hdfs-decommissioning'),
+    maintenance: g('hdfs-maintenance'),
+  };
+
+  const opSets = new Map<Op, OpSets>();
+  const opSources = new Map<Op, SourceStatus[]>();
+  const opGroupCounts = new Map<Op, Array<{ group: string; before: number | null; after: number }>>();
+  const parts = listParts(dayDir);
+  const dayName = path.basename(fs.realpathSync(dayDir));
+  const before = lastPassCounts(opts.dcDir ? [dayDir, path.join(opts.dcDir, previousDay(dayName))] : [dayDir]);
+  for (const op of opts.ops) {
+    const o = policy.operations.get(op)!;
+    opSets.set(op, {
+      candidates: evaluateToSet(dayDir, cwd, o.candidates),
+      busy: evaluateToSet(dayDir, cwd, o.busy),
+      inFlight: o.inFlight ? evaluateToSet(dayDir, cwd, o.inFlight) : null,
+    });
+    const deps = dependencies(policy, op);
+    const statuses = new Map<string, SourceStatus>();
+    for (const name of deps.base) {
+      const file = name === 'inventory' ? 'inventory.tsv' : name === 'hdfs-health' ? 'hdfs-health.tsv' : name;
+      if (name.startsWith('plans.')) continue;
+      const meta = readMeta(dayDir, file);
+      const producers = parts.filter((p) => p.groups.includes(file) || p.tables.includes(file));
+      if (producers.length === 0) {
+        if (!fs.existsSync(path.join(dayDir, file)) && (name === 'hdfs-live' || name === 'hdfs-health')) {
+          statuses.set(`(${name})`, { name: `for ${file}`, ok: false, time: null, maxAgeMs: null, reason: `no ${file} today: HDFS state unknown, configure and pull an hdfs source` });
+        }
+        if (meta?.kind === 'source' && meta.source) {
+          for (const s of meta.source.split(' ')) if (!statuses.has(s)) statuses.set(s, { name: s, ok: !opts.sources.failed.has(s), time: new Date(meta.time), maxAgeMs: opts.sources.maxAge.get(s) ?? null, reason: opts.sources.failed.get(s) });
+        }
+        continue;
+      }
+      for (const p of producers) {
+        statuses.set(p.source, {
+          name: p.source,
+          ok: !opts.sources.failed.has(p.source),
+          time: new Date(p.time),
+          maxAgeMs: opts.sources.maxAge.get(p.source) ?? null,
+          reason: opts.sources.failed.get(p.source),
+        });
+      }
+    }
+    opSources.set(op, [...statuses.values()]);
+    const counts: Array<{ group: string; before: number | null; after: number }> = [];
+    for (const name of [...deps.base].sort()) {
+      if (name.startsWith('plans.') || name === 'inventory' || name === 'hdfs-health') continue;
+      const meta = readMeta(dayDir, name);
+      if (!meta) continue;
+      counts.push({ group: name, before: before?.get(name) ?? null, after: meta.count });
+    }
+    opGroupCounts.set(op, counts);
+  }
+
+  const attempts = new Map<string, Date[]>();
+  if (opts.dcDir) {
+    const windowStart = opts.now.getTime() - policy.safety.attemptWindowMs;
+    const days = listDays(opts.dcDir).filter((d) => Date.parse(`${d}T23:59:59Z`) >= windowStart);
+    for (const saved of listSavedPlans(days.map((d) => ({ day: d, dir: path.join(opts.dcDir!, d) })))) {
+      if (saved.json.dry_run) continue;
+      const when = new Date(saved.json.time);
+      for (const f of fs.readdirSync(saved.dir)) {
+        const m = /^(.+)\.([a-z]+)$/.exec(f);
+        if (!m || !(REMEDIATION_OPS as readonly string[]).includes(m[2]!)) continue;
+        for (const h of readGroupLines(path.join(saved.dir, f))) {
+          let l = attempts.get(h);
+          if (!l) attempts.set(h, (l = []));
+          l.push(when);
+        }
+      }
+    }
+  }
+  return {
+    clusterOf,
+    rackOf,
+    datagroupOf,
+    clusterAttrs,
+    workers: g(policy.workers),
+    health,
+    hdfs,
+    heads: { roles, namenodePairs },
+    opSets,
+    opSources,
+    opGroupCounts,
+    allCount: g('all').size,
+    attempts,
+  };
+}

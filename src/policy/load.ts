@@ -1,0 +1,138 @@
+import { Field, type YamlFile } from '../config/yamlsrc.js';
+import { ExpressionError } from '../sets/errors.js';
+import { NAME_RE, parseExpression } from '../sets/parse.js';
+import { OPS, type Archetype, type ClassifyRule, type Op, type OpLimits, type Operation, type Policy, type Recipe } from './types.js';
+
+const TOP = ['archetypes', 'classify', 'workers', 'selection', 'safety', 'operations'] as const;
+const ARCH = ['reason', 'ops'] as const;
+const LIMITS = ['pct', 'floor', 'ceiling'] as const;
+const RULE = ['cluster', 'workers_below', 'cluster_attr', 'archetype', 'max', 'reason'] as const;
+const SELECTION = ['max_per_rack', 'max_datagroups'] as const;
+const SAFETY = ['max_under_replicated', 'max_swing_pct', 'max_attempts', 'attempt_window'] as const;
+const OPERATION = ['candidates', 'busy', 'in_flight', 'run', 'on'] as const;
+
+function opName(f: Field, name: string): Op {
+  if (!(OPS as readonly string[]).includes(name)) f.fail(`unknown operation "${name}"; the operations are ${OPS.join(', ')}`);
+  return name as Op;
+}
+
+/** An expression in the policy: parsed now, so a typo is reported with its file and line. */
+function expression(f: Field): string {
+  const text = f.string();
+  try {
+    parseExpression(text);
+  } catch (e) {
+    if (e instanceof ExpressionError) f.fail(`not a valid set expression: ${e.message}`);
+    throw e;
+  }
+  return text;
+}
+
+function limits(f: Field): OpLimits {
+  const m = f.map(LIMITS);
+  const pct = m.get('pct')?.number({ min: 0, max: 100 }) ?? f.fail('pct: missing (the percentage of workers that may be out at once)');
+  const floor = m.get('floor')?.number({ min: 0, integer: true }) ?? 1;
+  const ceilingField = m.get('ceiling');
+  const ceiling = ceilingField?.present ? ceilingField.number({ min: 0, integer: true }) : null;
+  if (ceiling !== null && ceiling < floor) f.fail(`ceiling ${ceiling} is below floor ${floor}`);
+  return { pct, floor, ceiling };
+}
+
+/** Validates policy.yaml, every key, naming file and line on error. */
+export function parsePolicy(yaml: YamlFile, dir: string, recipes: Recipe[]): Policy {
+  const root = new Field(yaml, yaml.root, '');
+  if (!root.present) root.fail('the policy is empty; start from the policy/ directory shipped with breakfix');
+  const top = root.map(TOP);
+  const need = (k: (typeof TOP)[number]): Field => top.get(k) ?? root.fail(`${k}: missing`);
+
+  const archetypes = new Map<string, Archetype>();
+  for (const [name, af] of need('archetypes').map()) {
+    const m = af.map(ARCH);
+    const reason = m.get('reason')?.string() ?? af.fail('reason: missing; every archetype says why its numbers are what they are');
+    const ops = new Map<Op, OpLimits>();
+    for (const [op, lf] of (m.get('ops') ?? af.fail('ops: missing')).map()) ops.set(opName(lf, op), limits(lf));
+    archetypes.set(name, { name, reason, ops });
+  }
+
+  const classify: ClassifyRule[] = need('classify')
+    .list()
+    .map((rf, i) => {
+      const m = rf.map(RULE);
+      const archetype = m.get('archetype')?.string() ?? rf.fail('archetype: missing');
+      if (!archetypes.has(archetype)) m.get('archetype')!.fail(`no archetype "${archetype}"; the archetypes are ${[...archetypes.keys()].join(', ')}`);
+      const max: Partial<Record<Op, number>> = {};
+      for (const [op, v] of m.get('max')?.map() ?? new Map<string, Field>()) max[opName(v, op)] = v.number({ min: 0, integer: true });
+      let clusterAttr: Record<string, string> | null = null;
+      if (m.has('cluster_attr')) {
+        clusterAttr = {};
+        for (const [k, v] of m.get('cluster_attr')!.map()) clusterAttr[k] = String(v.string());
+      }
+      return {
+        index: i + 1,
+        line: yaml.lineOf(rf.node),
+        cluster: m.get('cluster')?.string() ?? null,
+        workersBelow: m.get('workers_below')?.number({ min: 0, integer: true }) ?? null,
+        clusterAttr,
+        archetype,
+        max,
+        reason: m.get('reason')?.string() ?? rf.fail('reason: missing; every rule says why'),
+      };
+    });
+
+  const sel = top.get('selection')?.map(SELECTION);
+  const saf = top.get('safety')?.map(SAFETY);
+  const operations = new Map<Op, Operation>();
+  for (const [name, of] of need('operations').map()) {
+    const op = opName(of, name);
+    const m = of.map(OPERATION);
+    const run = m.get('run')?.strings() ?? null;
+    const on = m.get('on')?.string() ?? null;
+    if (run && !on) of.fail('run: needs on: host (each chosen host) or on: NAME (a controller that acts on {host})');
+    if (on && !run) of.fail('on: needs run: [command, ...]');
+    if (run && on !== 'host' && !run.some((a) => a.includes('{host}'))) {
+      m.get('run')!.fail(`runs on ${on}, so it must name the host: put "{host}" in an argument`);
+    }
+    operations.set(op, {
+      op,
+      candidates: m.has('candidates') ? expression(m.get('candidates')!) : of.fail('candidates: missing'),
+      busy: m.has('busy') ? expression(m.get('busy')!) : of.fail('busy: missing (what already counts against the budget)'),
+      inFlight: m.has('in_flight') ? expression(m.get('in_flight')!) : null,
+      run,
+      on,
+    });
+  }
+  const workersField = top.get('workers');
+  const workers = workersField ? workersField.string() : 'hadoop-workers';
+  if (!NAME_RE.test(workers)) workersField!.fail(`"${workers}" is not a group name`);
+
+  return {
+    dir,
+    archetypes,
+    classify,
+    workers,
+    selection: {
+      maxPerRack: sel?.get('max_per_rack')?.number({ min: 1, integer: true }) ?? 2,
+      maxDatagroups: sel?.get('max_datagroups')?.number({ min: 1, integer: true }) ?? 1,
+    },
+    safety: {
+      maxUnderReplicated: saf?.get('max_under_replicated')?.number({ min: 0, integer: true }) ?? 1000,
+      maxSwingPct: saf?.get('max_swing_pct')?.number({ min: 0, max: 100 }) ?? 20,
+      maxAttempts: saf?.get('max_attempts')?.number({ min: 1, integer: true }) ?? 3,
+      attemptWindowMs: saf?.get('attempt_window')?.duration() ?? 14 * 86_400_000,
+    },
+    operations,
+    recipes,
+  };
+}
+
+/** Validates groups.yaml: `name: expression` per recipe. */
+export function parseRecipes(yaml: YamlFile): Recipe[] {
+  const root = new Field(yaml, yaml.root, '');
+  if (!root.present) return [];
+  const out: Recipe[] = [];
+  for (const [name, f] of root.map()) {
+    if (!NAME_RE.test(name)) f.fail(`"${name}" is not a group name ([a-z0-9_][a-z0-9_.-]*)`);
+    out.push({ name, expression: expression(f), line: yaml.lineOf(f.node) });
+  }
+  return out;
+}

@@ -1,0 +1,236 @@
+import {
+  checkAttempts,
+  checkBudget,
+  checkCanonical,
+  checkClusterHealth,
+  checkDataNodeState,
+  checkDatagroupKnown,
+  checkDatagroupSpan,
+  checkHeadNode,
+  checkNamenodePair,
+  checkSource,
+  checkSwing,
+  type HdfsState,
+  type HeadNodes,
+  type HealthRow,
+  type Refusal,
+  type SourceStatus,
+} from '../safety/invariants.js';
+import { budgetFor, classify } from './budget.js';
+import { selectHosts } from './select.js';
+import { OPS, type Op, type Policy } from './types.js';
+
+/** What one op's expressions evaluated to this pass. */
+export interface OpSets {
+  candidates: ReadonlySet<string>;
+  busy: ReadonlySet<string>;
+  inFlight: ReadonlySet<string> | null;
+}
+
+/** Everything the planner looks at, already read from the day directory. */
+export interface FleetState {
+  /** host → cluster, from inventory.tsv. */
+  clusterOf: ReadonlyMap<string, string>;
+  rackOf: ReadonlyMap<string, string>;
+  datagroupOf: ReadonlyMap<string, string>;
+  clusterAttrs: ReadonlyMap<string, Record<string, string>>;
+  workers: ReadonlySet<string>;
+  health: ReadonlyMap<string, HealthRow>;
+  hdfs: HdfsState;
+  heads: HeadNodes;
+  opSets: ReadonlyMap<Op, OpSets>;
+  /** The sources each op depends on, with their state this pass. */
+  opSources: ReadonlyMap<Op, readonly SourceStatus[]>;
+  /** Sizes of the groups each op depends on: last pass and now. */
+  opGroupCounts: ReadonlyMap<Op, ReadonlyArray<{ group: string; before: number | null; after: number }>>;
+  allCount: number;
+  /** Earlier remediations of each host (applied plans). */
+  attempts: ReadonlyMap<string, readonly Date[]>;
+}
+
+export interface BudgetRow {
+  cluster: string;
+  op: Op;
+  archetype: string;
+  reason: string;
+  rule: number;
+  workers: number;
+  pct: number;
+  floor: number;
+  ceiling: number | null;
+  override: number | null;
+  cap: number;
+  busy: number;
+  headroom: number;
+  candidates: number;
+  chosen: number;
+  /** Why nothing (or less than the headroom) was chosen, for the summary. */
+  why: string;
+}
+
+export interface Plan {
+  pass: number;
+  time: string;
+  seed: string;
+  dry_run: boolean;
+  budgets: BudgetRow[];
+  refusals: Refusal[];
+  /** `<cluster>.<op>` → chosen hosts, sorted. */
+  chosen: Map<string, string[]>;
+  /** Hosts refused by invariant 8: they need a person. */
+  needsHuman: string[];
+  notes: string[];
+}
+
+export interface PlanInput {
+  policy: Policy;
+  state: FleetState;
+  random: () => number;
+  now: Date;
+  seed: string;
+  pass: number;
+  dryRun: boolean;
+  /** Only these ops (default: every op of the policy). */
+  ops?: readonly Op[];
+}
+
+function byteSorted(xs: Iterable<string>): string[] {
+  return [...xs].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+}
+
+/**
+ * The pure core of a pass: per op and cluster, the budget, the invariants, and
+ * a seeded shuffled selection. Doing nothing is a normal outcome, with its
+ * reason in `why`.
+ */
+export function buildPlan(input: PlanInput): Plan {
+  const { policy, state, now } = input;
+  const hostsOf = new Map<string, string[]>();
+  for (const [host, cluster] of state.clusterOf) {
+    if (!cluster) continue;
+    let l = hostsOf.get(cluster);
+    if (!l) hostsOf.set(cluster, (l = []));
+    l.push(host);
+  }
+  const clusters = byteSorted(hostsOf.keys());
+  const budgets: BudgetRow[] = [];
+  const refusals: Refusal[] = [];
+  const chosenAll = new Map<string, string[]>();
+  const needsHuman = new Set<string>();
+  const notes: string[] = [];
+  const ops = OPS.filter((op) => policy.operations.has(op) && (!input.ops || input.ops.includes(op)));
+
+  for (const cluster of clusters) {
+    const hosts = hostsOf.get(cluster)!;
+    const workers = hosts.filter((h) => state.workers.has(h)).length;
+    const c = classify(cluster, workers, state.clusterAttrs.get(cluster) ?? {}, policy.classify, policy.archetypes);
+    if (!c) {
+      notes.push(`cluster ${cluster}: no classify rule matches, so no op is planned for it; add a catch-all rule`);
+      continue;
+    }
+    // A host is chosen for one op per pass: the first op (in OPS order) that picks it.
+    const taken = new Set<string>();
+    for (const op of ops) {
+      const sets = state.opSets.get(op)!;
+      const inCluster = (s: ReadonlySet<string>) => hosts.filter((h) => s.has(h));
+      const busyHosts = inCluster(sets.busy);
+      const b = budgetFor(cluster, op, c, workers, busyHosts.length);
+      if (!b) {
+        notes.push(`cluster ${cluster}: archetype ${c.archetype.name} sets no limits for ${op}, so it is not planned`);
+        continue;
+      }
+      const busySet = new Set(busyHosts);
+      // Hosts already busy for this op, or chosen for another op this pass, are not candidates.
+      const candidates = inCluster(sets.candidates).filter((h) => !busySet.has(h) && !taken.has(h));
+      const row: BudgetRow = { ...b, candidates: candidates.length, chosen: 0, why: '' };
+      budgets.push(row);
+
+      // Op-level invariants first: one refusal stops the op for the cluster.
+      const opRefusals: Refusal[] = [];
+      for (const s of state.opSources.get(op) ?? []) {
+        const r = checkSource(op, cluster, s, now);
+        if (r) opRefusals.push(r);
+      }
+      for (const g of state.opGroupCounts.get(op) ?? []) {
+        const r = checkSwing(op, cluster, g.group, g.before, g.after, state.allCount, policy.safety.maxSwingPct);
+        if (r) opRefusals.push(r);
+      }
+      const health = checkClusterHealth(op, cluster, state.health.get(cluster) ?? null, policy.safety.maxUnderReplicated);
+      if (health) opRefusals.push(health);
+      const inFlightGroups = new Set<string>();
+      if (sets.inFlight) {
+        for (const h of inCluster(sets.inFlight)) inFlightGroups.add(state.datagroupOf.get(h) ?? '');
+        const span = checkDatagroupSpan(op, cluster, inFlightGroups, policy.selection.maxDatagroups);
+        if (span) opRefusals.push(span);
+      }
+      if (opRefusals.length > 0) {
+        refusals.push(...opRefusals);
+        row.why = `refused: invariant ${[...new Set(opRefusals.map((r) => r.invariant))].join(', ')}`;
+        continue;
+      }
+      if (row.headroom === 0) {
+        row.why = `no headroom: ${row.busy} busy of cap ${row.cap}`;
+        continue;
+      }
+      if (candidates.length === 0) {
+        row.why = 'no candidates';
+        continue;
+      }
+
+      // Per-host invariants: a refused candidate takes no budget and no rack slot.
+      const cleared: string[] = [];
+      for (const h of candidates) {
+        const r =
+          checkCanonical(op, cluster, h) ??
+          checkHeadNode(op, cluster, h, state.heads) ??
+          checkDataNodeState(op, cluster, h, state.hdfs) ??
+          (sets.inFlight ? checkDatagroupKnown(op, cluster, h, state.datagroupOf.get(h) ?? '') : null) ??
+          checkAttempts(op, cluster, h, state.attempts.get(h) ?? [], now, policy.safety.maxAttempts, policy.safety.attemptWindowMs);
+        if (r) {
+          refusals.push(r);
+          if (r.invariant === 8) needsHuman.add(h);
+        } else cleared.push(h);
+      }
+      const sel = selectHosts({
+        candidates: cleared,
+        headroom: row.headroom,
+        maxPerRack: policy.selection.maxPerRack,
+        rackOf: (h) => state.rackOf.get(h) ?? '',
+        datagroups: sets.inFlight ? { inFlight: inFlightGroups, max: policy.selection.maxDatagroups, of: (h) => state.datagroupOf.get(h) ?? '' } : null,
+        random: input.random,
+      });
+      // Checked again on the result, whatever selection did.
+      const after: Refusal[] = [];
+      const budget = checkBudget(op, cluster, sel.chosen.length, row.busy, row.cap);
+      if (budget) after.push(budget);
+      if (sets.inFlight) {
+        const groups = new Set([...inFlightGroups, ...sel.chosen.map((h) => state.datagroupOf.get(h) ?? '')]);
+        const span = checkDatagroupSpan(op, cluster, groups, policy.selection.maxDatagroups);
+        if (span) after.push(span);
+      }
+      const pair = checkNamenodePair(op, cluster, new Set([...busyHosts, ...sel.chosen]), state.heads);
+      if (pair) after.push(pair);
+      if (after.length > 0) {
+        refusals.push(...after);
+        row.why = `refused: invariant ${after.map((r) => r.invariant).join(', ')}`;
+        continue;
+      }
+      row.chosen = sel.chosen.length;
+      for (const h of sel.chosen) taken.add(h);
+      if (sel.chosen.length > 0) chosenAll.set(`${cluster}.${op}`, sel.chosen);
+      if (cleared.length === 0) row.why = 'every candidate refused';
+      else if (sel.chosen.length < Math.min(row.headroom, cleared.length)) row.why = 'limited by max_per_rack or data groups';
+    }
+  }
+  return {
+    pass: input.pass,
+    time: now.toISOString(),
+    seed: input.seed,
+    dry_run: input.dryRun,
+    budgets,
+    refusals,
+    chosen: chosenAll,
+    needsHuman: byteSorted(needsHuman),
+    notes,
+  };
+}

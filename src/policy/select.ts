@@ -1,0 +1,56 @@
+/** Fisher–Yates with the generator passed in: the same seed gives the same order. */
+export function shuffle<T>(items: readonly T[], random: () => number): T[] {
+  const a = items.slice();
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    const t = a[i]!;
+    a[i] = a[j]!;
+    a[j] = t;
+  }
+  return a;
+}
+
+export interface SelectionInput {
+  /** Candidates of one cluster, already cleared by the safety invariants. */
+  candidates: string[];
+  headroom: number;
+  maxPerRack: number;
+  rackOf: (host: string) => string;
+  /** For ops with `in_flight`: the data groups already in flight, and the limit. */
+  datagroups: { inFlight: Set<string>; max: number; of: (host: string) => string } | null;
+  random: () => number;
+}
+
+export interface Selection {
+  chosen: string[];
+  /** The shuffled order the choice was made in (for explanations). */
+  order: string[];
+}
+
+/**
+ * "Sort for set operations, shuffle before acting": candidates are shuffled,
+ * then taken in that order while there is headroom, at most `maxPerRack` from
+ * a rack, and (for drains) while hosts in flight plus chosen ones span at most
+ * `max` data groups. Greedy over a shuffled order is maximal: no candidate left
+ * out could be added without breaking a limit. The result is sorted.
+ */
+export function selectHosts(input: SelectionInput): Selection {
+  const order = shuffle([...input.candidates].sort(), input.random);
+  const chosen: string[] = [];
+  const perRack = new Map<string, number>();
+  const groups = input.datagroups ? new Set(input.datagroups.inFlight) : null;
+  for (const host of order) {
+    if (chosen.length >= input.headroom) break;
+    const rack = input.rackOf(host);
+    if ((perRack.get(rack) ?? 0) >= input.maxPerRack) continue;
+    if (groups && input.datagroups) {
+      const g = input.datagroups.of(host);
+      if (!groups.has(g) && groups.size >= input.datagroups.max) continue;
+      groups.add(g);
+    }
+    perRack.set(rack, (perRack.get(rack) ?? 0) + 1);
+    chosen.push(host);
+  }
+  chosen.sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+  return { chosen, order };
+}

@@ -1,0 +1,208 @@
+import type { Op } from '../policy/types.js';
+import { isCanonicalHost } from '../sources/hostnames.js';
+
+/**
+ * The safety invariants of DESIGN §6: plain functions over plain data, kept
+ * apart from policy. Each returns a Refusal (or null), carrying its number
+ * and a message a person can act on. A refusal is never turned into doing
+ * something else.
+ */
+export interface Refusal {
+  host: string | null;
+  cluster: string;
+  op: Op;
+  invariant: 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8;
+  message: string;
+}
+
+/** Ops that destroy a host's data: never on a live DataNode not yet decommissioned. */
+export const WIPING_OPS: readonly Op[] = ['rekick', 'firmware', 'burnin'];
+/** Ops that take replicas away: never in a cluster already missing blocks. */
+export const REPLICA_OPS: readonly Op[] = ['drain', 'rekick'];
+/** Ops that count as a remediation attempt. */
+export const REMEDIATION_OPS: readonly Op[] = ['rekick', 'reboot', 'firmware', 'burnin'];
+
+export interface HdfsState {
+  live: ReadonlySet<string>;
+  dead: ReadonlySet<string>;
+  decommissioned: ReadonlySet<string>;
+  decommissioning: ReadonlySet<string>;
+  maintenance: ReadonlySet<string>;
+}
+
+/** 1. No rekick/firmware/burnin on a DataNode HDFS lists as live and not yet decommissioned. */
+export function checkDataNodeState(op: Op, cluster: string, host: string, hdfs: HdfsState): Refusal | null {
+  if (!WIPING_OPS.includes(op)) return null;
+  if (!hdfs.live.has(host) || hdfs.decommissioned.has(host)) return null;
+  const state = hdfs.decommissioning.has(host) ? 'still decommissioning' : hdfs.maintenance.has(host) ? 'in maintenance' : 'in service';
+  return {
+    host,
+    cluster,
+    op,
+    invariant: 1,
+    message: `${host} is a live DataNode ${state}: ${op} would destroy replicas HDFS still counts on; drain it first and wait for Decommissioned`,
+  };
+}
+
+export interface HeadNodes {
+  /** host → what it is (NameNode, ResourceManager, JournalNode, ZooKeeper, head node). */
+  roles: ReadonlyMap<string, string>;
+  /** Each cluster's NameNodes, for the pair rule. */
+  namenodePairs: ReadonlyMap<string, readonly string[]>;
+}
+
+/** 2. No worker op on a head node; never both NameNodes of a pair at once. */
+export function checkHeadNode(op: Op, cluster: string, host: string, heads: HeadNodes): Refusal | null {
+  const role = heads.roles.get(host);
+  if (!role) return null;
+  return {
+    host,
+    cluster,
+    op,
+    invariant: 2,
+    message: `${host} is a ${role}: worker ops never touch head nodes; handle it by hand with its HA partner in service`,
+  };
+}
+
+/** 2 (second half): of a NameNode pair, at most one may be affected at once, counting those already out. */
+export function checkNamenodePair(op: Op, cluster: string, affected: ReadonlySet<string>, heads: HeadNodes): Refusal | null {
+  const pair = heads.namenodePairs.get(cluster) ?? [];
+  const out = pair.filter((h) => affected.has(h));
+  if (out.length < 2 || pair.length < 2) return null;
+  return {
+    host: null,
+    cluster,
+    op,
+    invariant: 2,
+    message: `both NameNodes of ${cluster} (${out.join(', ')}) would be out at once: refusing ${op} for ${cluster}`,
+  };
+}
+
+export interface HealthRow {
+  missing: number;
+  underReplicated: number;
+  corrupt: number;
+}
+
+/** 3. No drain or rekick in a cluster with missing blocks, or under-replicated blocks above the limit. */
+export function checkClusterHealth(op: Op, cluster: string, health: HealthRow | null, maxUnderReplicated: number): Refusal | null {
+  if (!REPLICA_OPS.includes(op)) return null;
+  const refuse = (message: string): Refusal => ({ host: null, cluster, op, invariant: 3, message });
+  if (!health) return refuse(`no hdfs-health.tsv row for ${cluster}: block health unknown, so no ${op}; check its hdfs source`);
+  if (health.missing > 0) return refuse(`${cluster} has ${health.missing} missing block(s): no ${op} until they are recovered (hdfs fsck / -list-corruptfileblocks)`);
+  if (health.underReplicated > maxUnderReplicated) {
+    return refuse(`${cluster} has ${health.underReplicated} under-replicated blocks, above the limit ${maxUnderReplicated}: no ${op} until replication catches up`);
+  }
+  return null;
+}
+
+/** 4 (per host): a host whose data group is unknown cannot be proven safe to drain. */
+export function checkDatagroupKnown(op: Op, cluster: string, host: string, datagroup: string): Refusal | null {
+  if (datagroup) return null;
+  return {
+    host,
+    cluster,
+    op,
+    invariant: 4,
+    message: `${host} has no data group in inventory.tsv: cannot prove a ${op} keeps a replica of every block; set its datagroup`,
+  };
+}
+
+/** 4. Drains in flight plus chosen never span more data groups than allowed. */
+export function checkDatagroupSpan(op: Op, cluster: string, groups: ReadonlySet<string>, max: number): Refusal | null {
+  if (groups.size <= max) return null;
+  return {
+    host: null,
+    cluster,
+    op,
+    invariant: 4,
+    message: `${op} in ${cluster} would span ${groups.size} data groups (${[...groups].sort().join(', ')}), more than ${max}: replicas of a block could all be out`,
+  };
+}
+
+/** 5. Never more hosts affected than the budget, recounted on fresh data. */
+export function checkBudget(op: Op, cluster: string, chosen: number, busyNow: number, cap: number): Refusal | null {
+  if (busyNow + chosen <= cap) return null;
+  return {
+    host: null,
+    cluster,
+    op,
+    invariant: 5,
+    message: `${op} in ${cluster}: ${busyNow} already busy + ${chosen} planned exceeds the cap ${cap} on fresh data; plan again`,
+  };
+}
+
+export interface SourceStatus {
+  name: string;
+  ok: boolean;
+  /** When its data was pulled; null when never. */
+  time: Date | null;
+  maxAgeMs: number | null;
+  reason?: string;
+}
+
+/** 6. No op acts on a source that failed or is older than its max_age. */
+export function checkSource(op: Op, cluster: string, s: SourceStatus, now: Date): Refusal | null {
+  const refuse = (message: string): Refusal => ({ host: null, cluster, op, invariant: 6, message });
+  if (!s.ok) return refuse(`source ${s.name} failed this pass${s.reason ? ` (${s.reason.split('\n')[0]})` : ''}: nothing that depends on it is done`);
+  if (!s.time) return refuse(`source ${s.name} has never been pulled today: pull it first`);
+  if (s.maxAgeMs !== null && now.getTime() - s.time.getTime() > s.maxAgeMs) {
+    const mins = Math.round((now.getTime() - s.time.getTime()) / 60_000);
+    return refuse(`source ${s.name} is ${mins} minutes old, older than its max_age: pull it again`);
+  }
+  return null;
+}
+
+/**
+ * 6. No op acts on a group whose size changed since the last pass by more than
+ * `maxSwingPct` percent of the hosts in `all`: an empty or truncated dump is
+ * not "all dead", while 5 new drains in a 300-host fleet are not a swing.
+ */
+export function checkSwing(
+  op: Op,
+  cluster: string,
+  group: string,
+  before: number | null,
+  after: number,
+  allCount: number,
+  maxSwingPct: number,
+): Refusal | null {
+  if (before === null) return null;
+  const change = Math.abs(after - before);
+  if (allCount <= 0 || (change * 100) / allCount <= maxSwingPct) return null;
+  return {
+    host: null,
+    cluster,
+    op,
+    invariant: 6,
+    message: `${group} went from ${before} to ${after} hosts since the last pass, a swing of ${((change * 100) / allCount).toFixed(1)}% of ${allCount} hosts (limit ${maxSwingPct}%): check its source before acting`,
+  };
+}
+
+/** 7. Only canonical host names reach a remote command. */
+export function checkCanonical(op: Op, cluster: string, host: string): Refusal | null {
+  if (isCanonicalHost(host)) return null;
+  return { host, cluster, op, invariant: 7, message: `"${host}" is not a canonical host name: it never reaches a command` };
+}
+
+/** 8. A host remediated max_attempts times within the window goes to a person instead. */
+export function checkAttempts(
+  op: Op,
+  cluster: string,
+  host: string,
+  attempts: readonly Date[],
+  now: Date,
+  maxAttempts: number,
+  windowMs: number,
+): Refusal | null {
+  if (!REMEDIATION_OPS.includes(op)) return null;
+  const recent = attempts.filter((t) => now.getTime() - t.getTime() <= windowMs && t.getTime() <= now.getTime());
+  if (recent.length < maxAttempts) return null;
+  return {
+    host,
+    cluster,
+    op,
+    invariant: 8,
+    message: `${host} was remediated ${recent.length} times in the last ${Math.round(windowMs / 86_400_000)} days: it goes to needs-human instead of another ${op}`,
+  };
+}
