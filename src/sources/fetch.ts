@@ -56,7 +56,11 @@ export async function runCommand(argv: string[], ctx: SourceContext): Promise<st
   process.once('exit', onExit);
   try {
     const r = await child;
-    if (timedOut) throw new SourceError(`command ${shown} timed out after ${ctx.timeoutMs / 1000}s and was killed`);
+    if (timedOut) {
+      // What it said before it hung (a NameNode it keeps retrying) is usually the reason.
+      const err = String(r.stderr ?? '');
+      throw new SourceError(`command ${shown} timed out after ${ctx.timeoutMs / 1000}s and was killed${err.trim() ? `; its stderr:\n${tail(err)}` : ' (no stderr)'}`);
+    }
     if (r.failed) {
       const code = (r as { code?: string }).code;
       if (code === 'ENOENT') throw new SourceError(`command ${shown}: ${file} not found (is it installed and on PATH?)`);
