@@ -41,6 +41,8 @@ describe('q with paths and no config or home (a drop-in for comm)', () => {
     [['nonl | empty'], ['a1', 'b2', 'c3']],
     [['empty'], []],
     [['a - a'], []],
+    [['a - ./a'], []],
+    [['inventory[cluster=dw1] ^ ./inventory.tsv[cluster=dw1]'], []],
     [['inventory[cluster=dw1]'], ['a1', 'c3']],
     [['a - inventory[rack=r1]'], ['c3', 'd4']],
     [['./inventory.tsv[cluster!=dw1]'], ['b2']],
@@ -94,6 +96,12 @@ describe('q with paths and no config or home (a drop-in for comm)', () => {
     expect(r.code).toBe(1);
     expect(r.out).toBe('');
     expect(r.err).toContain('./no/such-file');
+  });
+
+  it('refuses a directory as an operand', () => {
+    const r = breakfix(['q', 'a & ./sub'], { cwd });
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('./sub: is a directory');
   });
 
   it('suggests the nearest names for an unknown group', () => {

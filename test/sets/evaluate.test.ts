@@ -3,7 +3,7 @@ import seedrandom from 'seedrandom';
 import { NotSortedError } from '../../src/sets/errors.js';
 import { evaluateCount, evaluateEach, evaluateSample, evaluateTo, prepare } from '../../src/sets/evaluate.js';
 import { operandsOf, parseExpression } from '../../src/sets/parse.js';
-import { collector, groupBytes, MemoryOpener, planOf, run, type ReadStyle } from '../support/engine.js';
+import { collector, groupBytes, MemoryOpener, notSorted, planOf, run, type ReadStyle } from '../support/engine.js';
 
 // Small sets whose results are worked out by hand below.
 const files = {
@@ -172,16 +172,6 @@ describe('long lines', () => {
     });
   });
 });
-
-function notSorted(fn: () => unknown): NotSortedError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof NotSortedError) return e;
-    throw e;
-  }
-  throw new Error('no NotSortedError');
-}
 
 describe('order errors', () => {
   const f = {

@@ -1,24 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import seedrandom from 'seedrandom';
-import { NotSortedError } from '../../src/sets/errors.js';
 import { LineCursor, memorySource, type ByteSource } from '../../src/sets/lines.js';
-import { chunkySource, groupBytes } from '../support/engine.js';
+import { chunkySource, groupBytes, notSorted } from '../support/engine.js';
 
 /** Reads every line of a cursor as a copy. */
 function linesOf(c: LineCursor): Buffer[] {
   const out: Buffer[] = [];
   while (c.next()) out.push(Buffer.from(c.buf.subarray(c.start, c.end)));
   return out;
-}
-
-function notSorted(fn: () => unknown): NotSortedError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof NotSortedError) return e;
-    throw e;
-  }
-  throw new Error('no NotSortedError');
 }
 
 /** Ways to feed bytes to a cursor: all at once, in tiny reads, and into a tiny first buffer. */

@@ -1,18 +1,12 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { countLines, GroupWriteError, readGroupLines, writeGroup } from '../../src/store/group.js';
 import { metaPath, readMeta } from '../../src/store/meta.js';
+import { tempDirs } from '../support/cli.js';
 
-const made: string[] = [];
-afterAll(() => made.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
-const tempDir = () => {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'breakfix-store-'));
-  made.push(d);
-  return d;
-};
+const tempDir = tempDirs();
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const META = { kind: 'source' as const, source: 'inventory', inputs: [], time: '2026-01-02T03:04:05.000Z' };

@@ -1,18 +1,12 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { removeStaleTemps, tempNameFor, writeFileAtomic } from '../../src/store/atomic.js';
 import { dayOf, DayError, ensureDayDir, listDays, listEntries, previousDay, resolveDayDir } from '../../src/store/layout.js';
+import { tempDirs } from '../support/cli.js';
 
-const made: string[] = [];
-afterAll(() => made.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
-const tempDir = () => {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'breakfix-layout-'));
-  made.push(d);
-  return d;
-};
+const tempDir = tempDirs();
 
 const at = (iso: string) => new Date(iso);
 const link = (dcDir: string, name: string) => {

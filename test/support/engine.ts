@@ -1,6 +1,7 @@
 // In-memory plumbing for the set engine: sources that hand out a few bytes at a
 // time, an opener over named byte arrays, and a way to collect streamed output.
 import seedrandom from 'seedrandom';
+import { NotSortedError } from '../../src/sets/errors.js';
 import { PlainCursor, rowTest, SelectCursor, type Cursor } from '../../src/sets/cursor.js';
 import { evaluateTo, prepare, type OperandOpener, type Plan } from '../../src/sets/evaluate.js';
 import { LineCursor, memorySource, type ByteSource } from '../../src/sets/lines.js';
@@ -117,9 +118,13 @@ export function groupBytes(lines: Array<Uint8Array | string>, lastNewline = true
   return Buffer.concat(parts);
 }
 
-/** Sorts and dedupes byte strings as `LC_ALL=C sort -u` does, with Node's own comparator. */
-export function sortedUnique(lines: Iterable<Buffer>): Buffer[] {
-  const byKey = new Map<string, Buffer>();
-  for (const l of lines) byKey.set(l.toString('latin1'), l);
-  return [...byKey.values()].sort(Buffer.compare);
+/** The NotSortedError that `fn` throws; fails the test if it throws nothing or something else. */
+export function notSorted(fn: () => unknown): NotSortedError {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof NotSortedError) return e;
+    throw e;
+  }
+  throw new Error('expected a NotSortedError, but nothing was thrown');
 }
