@@ -27,6 +27,8 @@ export interface Deps {
   env: NodeJS.ProcessEnv;
   now: () => Date;
   stdoutIsTTY: boolean;
+  /** The words after `--` (exec's command), kept away from option parsing. */
+  rest?: string[];
 }
 
 /** `isatty` rather than process.stdout: touching that stream costs start-up time. */

@@ -123,12 +123,24 @@ export function buildProgram(deps: Deps, done: (code: number) => void): Command 
     .option('--json', 'print JSON (explain)')
     .action(lazy(() => import('./commands/policy.js')));
 
+  program
+    .command('exec')
+    .description('run a command on the hosts of an expression: exec EXPR -- CMD [ARG...]')
+    .argument('<expr...>', 'the hosts: a set expression')
+    .action(lazy(() => import('./commands/exec.js')));
+
   program.addOption(new Option('--trace', 'print stack traces of errors').hideHelp());
   return program;
 }
 
 export async function main(argv: string[]): Promise<number> {
   const deps = processDeps();
+  // `exec EXPR -- CMD ARGS`: the command's words never go through option parsing.
+  const dd = argv.indexOf('--');
+  if (dd >= 0 && argv.slice(0, dd).includes('exec')) {
+    deps.rest = argv.slice(dd + 1);
+    argv = argv.slice(0, dd);
+  }
   let code = 0;
   const program = buildProgram(deps, (c) => {
     code = c;

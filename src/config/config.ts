@@ -18,6 +18,8 @@ export interface ExecConfig {
   sshConfig: string | null;
   user: string | null;
   command: string[] | null;
+  /** How long ssh keeps a connection open for reuse (ControlPersist); 0: no reuse. */
+  controlPersistS: number;
 }
 
 export interface DatacenterConfig {
@@ -41,7 +43,7 @@ export interface Config {
 const TOP = ['home', 'policy', 'hostnames', 'datacenters'] as const;
 const DC = ['clusters', 'sources', 'exec'] as const;
 const CLUSTER = ['namenodes', 'resourcemanagers', 'headnodes'] as const;
-const EXEC = ['adapter', 'concurrency', 'connect_timeout', 'timeout', 'ssh_config', 'user', 'command'] as const;
+const EXEC = ['adapter', 'concurrency', 'connect_timeout', 'timeout', 'ssh_config', 'user', 'command', 'control_persist'] as const;
 export const SOURCE_TYPES = ['inventory', 'prometheus', 'hdfs', 'yarn', 'healthcheck'] as const;
 
 function resolveFrom(dir: string, p: string): string {
@@ -61,6 +63,7 @@ function parseExec(f: Field, dir: string): ExecConfig {
     sshConfig: m.has('ssh_config') ? resolveFrom(dir, m.get('ssh_config')!.string()) : null,
     user: m.get('user')?.string() ?? null,
     command,
+    controlPersistS: Math.round((m.get('control_persist')?.duration() ?? 600_000) / 1000),
   };
 }
 

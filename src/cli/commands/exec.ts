@@ -1,0 +1,77 @@
+import path from 'node:path';
+import { isatty } from 'node:tty';
+import { evaluateEach, prepare } from '../../sets/evaluate.js';
+import { operandsOf, parseExpression } from '../../sets/parse.js';
+import { writeErr, writeOut } from '../../store/fsio.js';
+import { displayPath, resolveScope, UsageError, type Deps, type GlobalOptions } from '../context.js';
+import { DayOpener } from '../operands.js';
+
+function stamp(d: Date): string {
+  return d.toISOString().replace(/[-:]/g, '').slice(0, 15);
+}
+
+/**
+ * `breakfix exec EXPR -- CMD [ARG...]`: runs a command on the hosts of an
+ * expression through the configured adapter. Ends with
+ * `ok N failed N timeout N unreachable N`; exit 0 only when all were ok.
+ */
+export async function run(args: unknown[], _opts: Record<string, never>, g: GlobalOptions, deps: Deps): Promise<number> {
+  const words = (args[0] as string[]) ?? [];
+  const argv = deps.rest ?? [];
+  if (argv.length === 0) throw new UsageError('exec needs a command after --: breakfix exec EXPR -- CMD [ARG...]');
+  const scope = await resolveScope(g, deps);
+  const expr = parseExpression(words.join(' '));
+  const hosts: string[] = [];
+  evaluateEach(prepare(expr, new DayOpener(scope.dayDir, deps.cwd), operandsOf(expr)), (buf, s, e) => hosts.push(buf.toString('latin1', s, e)));
+  const { fanOut, summaryLine, DEFAULT_EXEC } = await import('../../actions/exec.js');
+  const { killAll } = await import('../../actions/spawn.js');
+  const cfg = scope.dcConfig?.exec ?? DEFAULT_EXEC;
+  const outDir = path.join(scope.dayDir, 'exec', `adhoc-${stamp(deps.now())}`, 'exec');
+  const ac = new AbortController();
+  let interrupts = 0;
+  const onSigint = () => {
+    interrupts++;
+    if (interrupts === 1) {
+      writeErr('\nbreakfix: stopping: running commands are being stopped, finished results are kept (Ctrl-C again to stop at once)\n');
+      ac.abort();
+    } else {
+      killAll('SIGKILL');
+      process.exit(130);
+    }
+  };
+  process.on('SIGINT', onSigint);
+  const tty = isatty(2) && g.color !== false && !deps.env.NO_COLOR;
+  let last = 0;
+  try {
+    const out = await fanOut({
+      cfg,
+      hosts,
+      argv,
+      outDir,
+      signal: ac.signal,
+      label: words.join(' '),
+      onResult: (r, done, total) => {
+        if (tty) {
+          const now = Date.now();
+          if (now - last > 100 || done === total) {
+            last = now;
+            const width = 30;
+            const fill = Math.round((done / total) * width);
+            writeErr(`\r[${'#'.repeat(fill)}${'.'.repeat(width - fill)}] ${done}/${total}`);
+            if (done === total) writeErr('\n');
+          }
+        } else {
+          writeOut(`${r.status.padEnd(11)} ${r.host} exit ${r.exitCode ?? '-'} ${r.seconds.toFixed(2)}s\n`);
+        }
+      },
+    });
+    for (const r of out.refused) writeOut(`refused     "${r.raw}": ${r.reason} (invariant 7: only canonical host names reach a command)\n`);
+    writeOut(`output in ${displayPath(out.outDir, deps.cwd)}\n`);
+    writeOut(`${summaryLine(out.counts)}\n`);
+    if (ac.signal.aborted) return 130;
+    const all = out.counts.ok === hosts.length && out.refused.length === 0;
+    return all ? 0 : 1;
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+  }
+}
