@@ -140,7 +140,8 @@ describe('differential: bin/breakfix q against comm and sort in the C locale', (
     for (const seed of seeds) {
       const r = seedrandom(seed);
       const tabs = r() < 0.5;
-      const poolLines = Array.from({ length: 20 + int(r, 60) }, () => randomLine(r, tabs, seed !== 'case-0'));
+      const poolLines = Array.from({ length: 20 + int(r, 60) }, () => randomLine(r, tabs, true));
+      // Whatever chance gives, one case has two long lines, one a prefix of the other.
       if (seed === 'case-1') poolLines.push(Buffer.alloc(150_000, 'q'), Buffer.alloc(120_000, 'q'));
       const dir = tmp('breakfix-diff-');
       for (const name of ['a', 'b', 'c', 'd']) {

@@ -11,7 +11,7 @@ import { operandsOf, parseExpression, type Expr, type Operand } from '../../src/
 /** A source whose reads return between 1 and `max` bytes, so every refill path runs. */
 export function chunkySource(label: string, data: Uint8Array, random: () => number, max = 7): ByteSource {
   let pos = 0;
-  let closed = 0;
+  let closed = false;
   return {
     label,
     read(buf, offset, length) {
@@ -23,7 +23,7 @@ export function chunkySource(label: string, data: Uint8Array, random: () => numb
       return n;
     },
     close() {
-      closed++;
+      closed = true;
     },
   };
 }
@@ -33,7 +33,7 @@ export interface ReadStyle {
   chunk?: number;
   /** Seed of the chunk sizes. */
   seed?: string;
-  /** The cursor's first buffer size (the engine's default is 64 KiB). */
+  /** The cursor's first buffer size; undefined keeps the engine's own. */
   initialSize?: number;
 }
 
