@@ -8,6 +8,19 @@ export interface ClusterConfig {
   resourcemanagers: string[];
   /** Other head nodes (JournalNodes, ZooKeeper) that worker ops never touch. */
   headnodes: string[];
+  /** The exclude files the drain workflow writes, on the NameNodes and ResourceManagers. */
+  hdfsExclude: string;
+  yarnExclude: string;
+  /** How to run the Hadoop CLIs there, e.g. [hdfs, --config, /etc/hadoop/conf]. */
+  hdfsCommand: string[];
+  yarnCommand: string[];
+  /** Graceful decommission timeout for `yarn rmadmin -refreshNodes -g`. */
+  decommissionTimeoutS: number;
+}
+
+export interface KerberosConfig {
+  keytab: string;
+  principal: string;
 }
 
 export interface ExecConfig {
@@ -28,6 +41,7 @@ export interface DatacenterConfig {
   /** Each source's own mapping, validated by its type when the sources are loaded. */
   sources: Map<string, Field>;
   exec: ExecConfig | null;
+  kerberos: KerberosConfig | null;
 }
 
 export interface Config {
@@ -41,8 +55,8 @@ export interface Config {
 }
 
 const TOP = ['home', 'policy', 'hostnames', 'datacenters'] as const;
-const DC = ['clusters', 'sources', 'exec'] as const;
-const CLUSTER = ['namenodes', 'resourcemanagers', 'headnodes'] as const;
+const DC = ['clusters', 'sources', 'exec', 'kerberos'] as const;
+const CLUSTER = ['namenodes', 'resourcemanagers', 'headnodes', 'hdfs_exclude', 'yarn_exclude', 'hdfs_command', 'yarn_command', 'decommission_timeout'] as const;
 const EXEC = ['adapter', 'concurrency', 'connect_timeout', 'timeout', 'ssh_config', 'user', 'command', 'control_persist'] as const;
 export const SOURCE_TYPES = ['inventory', 'prometheus', 'hdfs', 'yarn', 'healthcheck'] as const;
 
@@ -89,6 +103,11 @@ export function loadConfig(file: string): Config {
         namenodes: c.get('namenodes')?.strings() ?? [],
         resourcemanagers: c.get('resourcemanagers')?.strings() ?? [],
         headnodes: c.get('headnodes')?.strings() ?? [],
+        hdfsExclude: c.get('hdfs_exclude')?.string() ?? '/etc/hadoop/conf/dfs.exclude',
+        yarnExclude: c.get('yarn_exclude')?.string() ?? '/etc/hadoop/conf/yarn.exclude',
+        hdfsCommand: c.get('hdfs_command')?.strings() ?? ['hdfs'],
+        yarnCommand: c.get('yarn_command')?.strings() ?? ['yarn'],
+        decommissionTimeoutS: Math.round((c.get('decommission_timeout')?.duration() ?? 3_600_000) / 1000),
       });
     }
     const sources = new Map<string, Field>();
@@ -103,6 +122,15 @@ export function loadConfig(file: string): Config {
       clusters,
       sources,
       exec: d.has('exec') ? parseExec(d.get('exec')!, dir) : null,
+      kerberos: d.has('kerberos')
+        ? (() => {
+            const k = d.get('kerberos')!.map(['keytab', 'principal']);
+            return {
+              keytab: k.get('keytab')?.string() ?? d.get('kerberos')!.fail('keytab: missing'),
+              principal: k.get('principal')?.string() ?? d.get('kerberos')!.fail('principal: missing'),
+            };
+          })()
+        : null,
     });
   }
   return {

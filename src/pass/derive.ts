@@ -18,7 +18,14 @@ export interface Derived {
  * group with `.meta` (kind recipe, expression, inputs). A recipe that names
  * an unknown group, or one out of order, stops derive naming the recipe.
  */
-export function deriveRecipes(dayDir: string, policy: Policy, cwd: string, now: () => Date, pass: number | null): Derived[] {
+export function deriveRecipes(
+  dayDir: string,
+  policy: Policy,
+  cwd: string,
+  now: () => Date,
+  pass: number | null,
+  opts: { skipMissing?: boolean } = {},
+): Derived[] {
   const out: Derived[] = [];
   const where = path.join(policy.dir, 'groups.yaml');
   for (const r of orderRecipes(policy.recipes)) {
@@ -29,6 +36,8 @@ export function deriveRecipes(dayDir: string, policy: Policy, cwd: string, now: 
       evaluateEach(plan, (buf, start, end) => w.add(Buffer.from(buf.subarray(start, end))));
     } catch (e) {
       w.abort();
+      // Before the healthchecks have run, recipes that read their groups wait for the second derive.
+      if (opts.skipMissing && e instanceof UnknownNameError) continue;
       const at = `recipe ${r.name} (${where}${r.line ? `:${r.line}` : ''})`;
       if (e instanceof UnknownNameError) throw new RecipeError(`${at}: ${e.message}`);
       if (e instanceof Error) {

@@ -27,16 +27,24 @@ export interface PullRun {
   env: NodeJS.ProcessEnv;
   now: () => Date;
   force: boolean;
+  /** Names the output directories of sources that fan out (`exec/<passLabel>/<source>/`). */
+  passLabel?: string;
+  /** Runs after the sources that read nothing and before those that read groups (a derive). */
+  betweenPhases?: () => void;
   /** Called as each source finishes, so a slow one does not hide the others. */
   onOutcome?: (o: SourceOutcome) => void;
 }
 
 /** A defect guard: whatever a parser returns, only canonical hosts are written. */
 function checkResult(name: string, r: SourceResult): void {
+  // A host is in several groups (all, role.*, lifecycle.*): check each name once.
+  const checked = new Set<string>();
   for (const [group, hosts] of r.groups) {
     if (!/^[a-z0-9_][a-z0-9_.-]*$/.test(group)) throw new SourceError(`${name}: produced a group with a bad name "${group}"`);
     for (const h of hosts) {
+      if (checked.has(h)) continue;
       if (!isCanonicalHost(h)) throw new SourceError(`${name}: produced "${h}" in ${group}, which is not a canonical host name`);
+      checked.add(h);
     }
   }
 }
@@ -66,7 +74,7 @@ async function withTimeout<T>(ms: number, what: string, run: (signal: AbortSigna
  */
 export async function pullSources(sources: LoadedSource[], run: PullRun): Promise<SourceOutcome[]> {
   recoverParts(run.dayDir);
-  const tasks = sources.map(async (s): Promise<SourceOutcome> => {
+  const pullOne = async (s: LoadedSource): Promise<SourceOutcome> => {
     const started = Date.now();
     const base = { name: s.name, type: s.common.type, counts: {}, notes: [], rejected: [] };
     const seconds = () => (Date.now() - started) / 1000;
@@ -87,6 +95,8 @@ export async function pullSources(sources: LoadedSource[], run: PullRun): Promis
           env: run.env,
           signal,
           timeoutMs: s.common.timeoutMs,
+          dayDir: run.dayDir,
+          passLabel: run.passLabel ?? `pull-${run.now().toISOString().replace(/[-:]/g, '').slice(0, 15)}`,
         }),
       );
       checkResult(s.name, result);
@@ -103,6 +113,11 @@ export async function pullSources(sources: LoadedSource[], run: PullRun): Promis
     }
     run.onOutcome?.(outcome);
     return outcome;
-  });
-  return Promise.all(tasks);
+  };
+  // Sources that read groups (healthchecks over hadoop-workers) run after the rest.
+  const readers = sources.filter((s) => (s.type.readsGroups?.(s.config) ?? []).length > 0);
+  const first = await Promise.all(sources.filter((s) => !readers.includes(s)).map(pullOne));
+  if (readers.length > 0) run.betweenPhases?.();
+  const second = await Promise.all(readers.map(pullOne));
+  return [...first, ...second];
 }

@@ -11,6 +11,7 @@ const LOADERS: Record<string, () => Promise<{ source: AnySource }>> = {
   prometheus: () => import('./prometheus.js'),
   hdfs: () => import('./hdfs.js'),
   yarn: () => import('./yarn.js'),
+  healthcheck: () => import('./healthcheck.js'),
 };
 
 export async function loadSourceType(type: string): Promise<AnySource | null> {

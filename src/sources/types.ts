@@ -67,6 +67,10 @@ export interface SourceContext {
   /** Aborted when the source's timeout passes. */
   signal: AbortSignal;
   timeoutMs: number;
+  /** Today's directory: sources that fan out over a group read it here. */
+  dayDir: string;
+  /** Pass label for output directories (`exec/<pass>/<source>/`). */
+  passLabel: string;
 }
 
 /** A source type: validates its config, then pulls (fetch, then a pure parse). */
@@ -79,6 +83,8 @@ export interface SourceType<C> {
   pull(config: C, ctx: SourceContext): Promise<SourceResult>;
   /** The cluster a per-cluster source is about, if any. */
   clusterOf?(config: C): ClusterConfig | null;
+  /** Groups this source reads: it runs after the sources that write them. */
+  readsGroups?(config: C): string[];
 }
 
 export function emptyResult(): SourceResult {

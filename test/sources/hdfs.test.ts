@@ -3,6 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { cluster } from '../support/config.js';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatacenterConfig } from '../../src/config/config.js';
@@ -412,11 +413,12 @@ describe('parseNameNodeJmx', () => {
 const DC: DatacenterConfig = {
   name: 'dc1',
   clusters: new Map([
-    ['prod', { name: 'prod', namenodes: ['nn1.prod.example.com'], resourcemanagers: [], headnodes: [] }],
-    ['dw1', { name: 'dw1', namenodes: [], resourcemanagers: [], headnodes: [] }],
+    ['prod', cluster({ name: 'prod', namenodes: ['nn1.prod.example.com'], resourcemanagers: [], headnodes: [] })],
+    ['dw1', cluster({ name: 'dw1', namenodes: [], resourcemanagers: [], headnodes: [] })],
   ]),
   sources: new Map(),
   exec: null,
+  kerberos: null,
 };
 
 const WHERE = 'datacenters.dc1.sources.hdfs-prod';
@@ -488,7 +490,7 @@ describe('hdfs configure', () => {
 let tmp: string;
 
 function ctx(timeoutMs = 10_000): SourceContext {
-  return { name: 'hdfs-prod', dc: DC, hostRule: RULE, configDir: tmp, env: process.env, signal: AbortSignal.timeout(timeoutMs), timeoutMs };
+  return { name: 'hdfs-prod', dc: DC, hostRule: RULE, configDir: tmp, env: process.env, signal: AbortSignal.timeout(timeoutMs), timeoutMs, dayDir: tmp, passLabel: 'test' };
 }
 
 const config = (report: HdfsConfig['report']): HdfsConfig => ({ cluster: DC.clusters.get('prod')!, report });

@@ -23,7 +23,7 @@ import { COMMON_KEYS, SourceError, type HostRule, type SourceContext, type Sourc
 
 const FIXTURES = fileURLToPath(new URL('../../fixtures/', import.meta.url));
 const RULE: HostRule = { domain: 'dc1.example.com' };
-const DC: DatacenterConfig = { name: 'dc1', clusters: new Map(), sources: new Map(), exec: null };
+const DC: DatacenterConfig = { name: 'dc1', clusters: new Map(), sources: new Map(), exec: null, kerberos: null };
 const MAPPING: InventoryMapping = {
   columns: { host: 'hostname', cluster: 'cluster', role: 'role', lifecycle: 'status', rack: 'rack', datagroup: 'datagroup', ticket: 'ticket' },
   flags: ['hadoop_exclude'],
@@ -47,6 +47,8 @@ function ctx(over: Partial<SourceContext> = {}): SourceContext {
     env: process.env,
     signal: AbortSignal.timeout(timeoutMs),
     timeoutMs,
+    dayDir: tmp,
+    passLabel: 'test',
     ...over,
   };
 }

@@ -32,7 +32,7 @@ const PROMETHEUS = findBinary('prometheus');
 const PROMTOOL = findBinary('promtool');
 const missing = [!PROMETHEUS && 'prometheus', !PROMTOOL && 'promtool'].filter(Boolean).join(' and ');
 
-const DC: DatacenterConfig = { name: 'dc1', clusters: new Map(), sources: new Map(), exec: null };
+const DC: DatacenterConfig = { name: 'dc1', clusters: new Map(), sources: new Map(), exec: null, kerberos: null };
 
 /** One series: its labels and a value, sampled every 60 s over the last 20 minutes (or until `stopAgo` seconds ago). */
 interface Series {
@@ -162,7 +162,7 @@ if (missing && process.env.CI === 'true') {
     });
 
     function ctx(): SourceContext {
-      return { name: 'metrics', dc: DC, hostRule: { domain: 'dc1.example.com' }, configDir: dir, env: {}, signal: AbortSignal.timeout(10_000), timeoutMs: 10_000 };
+      return { name: 'metrics', dc: DC, hostRule: { domain: 'dc1.example.com' }, configDir: dir, env: {}, signal: AbortSignal.timeout(10_000), timeoutMs: 10_000, dayDir: dir, passLabel: 'test' };
     }
     const cfg = (groups: Record<string, string>, hostLabel = 'instance'): PrometheusConfig => ({
       url: base,

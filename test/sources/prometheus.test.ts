@@ -10,12 +10,12 @@ import { COMMON_KEYS, SourceError, type HostRule, type SourceContext } from '../
 
 const FORMATS = fileURLToPath(new URL('../../fixtures/formats/', import.meta.url));
 const RULE: HostRule = { domain: 'dc1.example.com' };
-const DC: DatacenterConfig = { name: 'dc1', clusters: new Map(), sources: new Map(), exec: null };
+const DC: DatacenterConfig = { name: 'dc1', clusters: new Map(), sources: new Map(), exec: null, kerberos: null };
 const json = (name: string): unknown => JSON.parse(fs.readFileSync(`${FORMATS}${name}`, 'utf8'));
 
 function ctx(over: Partial<SourceContext> = {}): SourceContext {
   const timeoutMs = over.timeoutMs ?? 10_000;
-  return { name: 'metrics', dc: DC, hostRule: RULE, configDir: '/', env: {}, signal: AbortSignal.timeout(timeoutMs), timeoutMs, ...over };
+  return { name: 'metrics', dc: DC, hostRule: RULE, configDir: '/', env: {}, signal: AbortSignal.timeout(timeoutMs), timeoutMs, dayDir: '/nonexistent', passLabel: 'test', ...over };
 }
 
 async function sourceError(fn: () => unknown): Promise<SourceError> {

@@ -3,6 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { cluster } from '../support/config.js';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatacenterConfig } from '../../src/config/config.js';
@@ -260,9 +261,10 @@ describe('parseRmNodes', () => {
 
 const DC: DatacenterConfig = {
   name: 'dc1',
-  clusters: new Map([['prod', { name: 'prod', namenodes: [], resourcemanagers: ['rm1.prod.example.com'], headnodes: [] }]]),
+  clusters: new Map([['prod', cluster({ name: 'prod', namenodes: [], resourcemanagers: ['rm1.prod.example.com'], headnodes: [] })]]),
   sources: new Map(),
   exec: null,
+  kerberos: null,
 };
 
 const WHERE = 'datacenters.dc1.sources.yarn-prod';
@@ -322,7 +324,7 @@ beforeAll(() => {
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 function ctx(timeoutMs = 10_000): SourceContext {
-  return { name: 'yarn-prod', dc: DC, hostRule: RULE, configDir: tmp, env: process.env, signal: AbortSignal.timeout(timeoutMs), timeoutMs };
+  return { name: 'yarn-prod', dc: DC, hostRule: RULE, configDir: tmp, env: process.env, signal: AbortSignal.timeout(timeoutMs), timeoutMs, dayDir: tmp, passLabel: 'test' };
 }
 
 const config = (nodes: YarnConfig['nodes']): YarnConfig => ({ cluster: DC.clusters.get('prod')!, nodes });

@@ -40,6 +40,8 @@ export async function run(_args: unknown[], opts: PassOptions, g: GlobalOptions,
     now: deps.now,
     force: Boolean(opts.force),
     onOutcome: (o) => writeOut(formatOutcome(o, width)),
+    // Healthchecks fan out over recipe groups (hadoop-workers): derive what can be derived first.
+    betweenPhases: () => deriveRecipes(dayDir, policy, deps.cwd, deps.now, null, { skipMissing: true }),
   });
   const failed = new Map(outcomes.filter((o) => o.status === 'failed').map((o) => [o.name, o.reason ?? 'failed']));
   const derived = deriveRecipes(dayDir, policy, deps.cwd, deps.now, null);
