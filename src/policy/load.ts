@@ -1,3 +1,4 @@
+import { isMap, isScalar, type Node } from 'yaml';
 import { Field, type YamlFile } from '../config/yamlsrc.js';
 import { ExpressionError } from '../sets/errors.js';
 import { NAME_RE, parseExpression } from '../sets/parse.js';
@@ -11,8 +12,19 @@ const SELECTION = ['max_per_rack', 'max_datagroups'] as const;
 const SAFETY = ['max_under_replicated', 'max_swing_pct', 'max_attempts', 'attempt_window'] as const;
 const OPERATION = ['candidates', 'busy', 'in_flight', 'run', 'on'] as const;
 
-function opName(f: Field, name: string): Op {
-  if (!(OPS as readonly string[]).includes(name)) f.fail(`unknown operation "${name}"; the operations are ${OPS.join(', ')}`);
+/**
+ * Fails at the line of `key` in the mapping `parent`: a block-style value
+ * starts on the line after its key, so an error about the entry as a whole
+ * (its name, a key it lacks) names the key's line.
+ */
+function failAtKey(parent: Field, key: string, message: string): never {
+  const pair = isMap(parent.node) ? parent.node.items.find((p) => isScalar(p.key) && String(p.key.value) === key) : undefined;
+  const where = parent.where ? `${parent.where}.${key}` : key;
+  return parent.src.fail((pair?.key as Node | undefined) ?? parent.node, `${where}: ${message}`);
+}
+
+function opName(parent: Field, name: string): Op {
+  if (!(OPS as readonly string[]).includes(name)) failAtKey(parent, name, `unknown operation "${name}"; the operations are ${OPS.join(', ')}`);
   return name as Op;
 }
 
@@ -28,13 +40,13 @@ function expression(f: Field): string {
   return text;
 }
 
-function limits(f: Field): OpLimits {
+function limits(parent: Field, op: string, f: Field): OpLimits {
   const m = f.map(LIMITS);
-  const pct = m.get('pct')?.number({ min: 0, max: 100 }) ?? f.fail('pct: missing (the percentage of workers that may be out at once)');
+  const pct = m.get('pct')?.number({ min: 0, max: 100 }) ?? failAtKey(parent, op, 'pct: missing (the percentage of workers that may be out at once)');
   const floor = m.get('floor')?.number({ min: 0, integer: true }) ?? 1;
   const ceilingField = m.get('ceiling');
   const ceiling = ceilingField?.present ? ceilingField.number({ min: 0, integer: true }) : null;
-  if (ceiling !== null && ceiling < floor) f.fail(`ceiling ${ceiling} is below floor ${floor}`);
+  if (ceiling !== null && ceiling < floor) ceilingField!.fail(`ceiling ${ceiling} is below floor ${floor}`);
   return { pct, floor, ceiling };
 }
 
@@ -46,11 +58,13 @@ export function parsePolicy(yaml: YamlFile, dir: string, recipes: Recipe[]): Pol
   const need = (k: (typeof TOP)[number]): Field => top.get(k) ?? root.fail(`${k}: missing`);
 
   const archetypes = new Map<string, Archetype>();
-  for (const [name, af] of need('archetypes').map()) {
+  const archetypesField = need('archetypes');
+  for (const [name, af] of archetypesField.map()) {
     const m = af.map(ARCH);
-    const reason = m.get('reason')?.string() ?? af.fail('reason: missing; every archetype says why its numbers are what they are');
+    const reason = m.get('reason')?.string() ?? failAtKey(archetypesField, name, 'reason: missing; every archetype says why its numbers are what they are');
     const ops = new Map<Op, OpLimits>();
-    for (const [op, lf] of (m.get('ops') ?? af.fail('ops: missing')).map()) ops.set(opName(lf, op), limits(lf));
+    const opsField = m.get('ops') ?? failAtKey(archetypesField, name, 'ops: missing');
+    for (const [op, lf] of opsField.map()) ops.set(opName(opsField, op), limits(opsField, op, lf));
     archetypes.set(name, { name, reason, ops });
   }
 
@@ -61,7 +75,8 @@ export function parsePolicy(yaml: YamlFile, dir: string, recipes: Recipe[]): Pol
       const archetype = m.get('archetype')?.string() ?? rf.fail('archetype: missing');
       if (!archetypes.has(archetype)) m.get('archetype')!.fail(`no archetype "${archetype}"; the archetypes are ${[...archetypes.keys()].join(', ')}`);
       const max: Partial<Record<Op, number>> = {};
-      for (const [op, v] of m.get('max')?.map() ?? new Map<string, Field>()) max[opName(v, op)] = v.number({ min: 0, integer: true });
+      const maxField = m.get('max');
+      for (const [op, v] of maxField?.map() ?? new Map<string, Field>()) max[opName(maxField!, op)] = v.number({ min: 0, integer: true });
       let clusterAttr: Record<string, string> | null = null;
       if (m.has('cluster_attr')) {
         clusterAttr = {};
@@ -82,20 +97,21 @@ export function parsePolicy(yaml: YamlFile, dir: string, recipes: Recipe[]): Pol
   const sel = top.get('selection')?.map(SELECTION);
   const saf = top.get('safety')?.map(SAFETY);
   const operations = new Map<Op, Operation>();
-  for (const [name, of] of need('operations').map()) {
-    const op = opName(of, name);
+  const operationsField = need('operations');
+  for (const [name, of] of operationsField.map()) {
+    const op = opName(operationsField, name);
     const m = of.map(OPERATION);
     const run = m.get('run')?.strings() ?? null;
     const on = m.get('on')?.string() ?? null;
-    if (run && !on) of.fail('run: needs on: host (each chosen host) or on: NAME (a controller that acts on {host})');
-    if (on && !run) of.fail('on: needs run: [command, ...]');
+    if (run && !on) m.get('run')!.fail('needs on: host (each chosen host) or on: NAME (a controller that acts on {host})');
+    if (on && !run) m.get('on')!.fail('needs run: [command, ...]');
     if (run && on !== 'host' && !run.some((a) => a.includes('{host}'))) {
       m.get('run')!.fail(`runs on ${on}, so it must name the host: put "{host}" in an argument`);
     }
     operations.set(op, {
       op,
-      candidates: m.has('candidates') ? expression(m.get('candidates')!) : of.fail('candidates: missing'),
-      busy: m.has('busy') ? expression(m.get('busy')!) : of.fail('busy: missing (what already counts against the budget)'),
+      candidates: m.has('candidates') ? expression(m.get('candidates')!) : failAtKey(operationsField, name, 'candidates: missing'),
+      busy: m.has('busy') ? expression(m.get('busy')!) : failAtKey(operationsField, name, 'busy: missing (what already counts against the budget)'),
       inFlight: m.has('in_flight') ? expression(m.get('in_flight')!) : null,
       run,
       on,
