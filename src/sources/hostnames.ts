@@ -2,6 +2,8 @@ import type { HostRule } from './types.js';
 
 const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
 const HOST = /^[a-z0-9][a-z0-9.-]*$/;
+/** A label that starts or ends with `-` (a regex: splitting every name into labels showed in profiles). */
+const BAD_LABEL = /(^|\.)-|-(\.|$)/;
 
 export type Canonical = { host: string; error?: undefined } | { host?: undefined; error: string };
 
@@ -19,7 +21,7 @@ export function canonicalHost(raw: string, rule: HostRule): Canonical {
   if (h.endsWith('.')) h = h.slice(0, -1);
   if (IPV4.test(h) || h.includes(':')) return { error: 'an IP address, not a host name' };
   if (!HOST.test(h)) return { error: 'not a host name (allowed: a-z 0-9 . -, starting with a letter or digit)' };
-  if (h.includes('..') || h.split('.').some((label) => label.startsWith('-') || label.endsWith('-'))) {
+  if (h.includes('..') || BAD_LABEL.test(h)) {
     return { error: 'not a host name (empty label, or a label starting or ending with -)' };
   }
   if (!h.includes('.')) {
