@@ -46,10 +46,11 @@ export class HostCollector {
   constructor(private readonly rule: HostRule) {}
 
   /** The canonical host, or null (and the reason recorded). */
-  take(raw: string, context = ''): string | null {
+  take(raw: string, context: string | (() => string) = ''): string | null {
     const c = canonicalHost(raw, this.rule);
     if (c.host !== undefined) return c.host;
-    this.rejected.push({ raw: context ? `${raw} (${context})` : raw, reason: c.error });
+    const where = typeof context === 'function' ? context() : context;
+    this.rejected.push({ raw: where ? `${raw} (${where})` : raw, reason: c.error });
     return null;
   }
 }

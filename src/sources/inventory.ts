@@ -150,7 +150,8 @@ function parseRows(rows: readonly InventoryRow[], cfg: InventoryMapping, rule: H
   let nonBlank = 0;
 
   for (const { line, record } of rows) {
-    const loc = opts.loc(line);
+    // Built only when a message needs it: most rows never do.
+    const locOf = () => opts.loc(line);
     const get = (column: string | undefined): string => (column === undefined ? '' : (record[column] ?? ''));
     if (Object.values(record).every((v) => v.trim() === '')) continue;
     nonBlank++;
@@ -158,16 +159,16 @@ function parseRows(rows: readonly InventoryRow[], cfg: InventoryMapping, rule: H
       const v = get(n.column);
       if (/[\t\n\r]/.test(v)) {
         const what = v.includes('\t') ? 'a tab' : 'a line break';
-        throw new SourceError(`${loc}: column "${n.column}" (${n.key}) holds ${what} in ${JSON.stringify(v)}; the inventory must have ${FIX_LAYOUT}`);
+        throw new SourceError(`${locOf()}: column "${n.column}" (${n.key}) holds ${what} in ${JSON.stringify(v)}; the inventory must have ${FIX_LAYOUT}`);
       }
     }
     const raw = get(hostColumn).trim();
-    const host = collector.take(raw, loc);
+    const host = collector.take(raw, locOf);
     if (host === null) continue;
     const before = seen.get(host);
     if (before) {
       throw new SourceError(
-        `${loc}: host ${host} ("${raw}") is listed twice: also at ${opts.loc(before.line)} ("${before.raw}"); ` +
+        `${locOf()}: host ${host} ("${raw}") is listed twice: also at ${opts.loc(before.line)} ("${before.raw}"); ` +
           `each host must appear once (names are compared after canonicalisation) — remove or fix one of the rows`,
       );
     }
@@ -179,7 +180,7 @@ function parseRows(rows: readonly InventoryRow[], cfg: InventoryMapping, rule: H
       const v = get(flag);
       const b = parseFlag(v);
       if (b === null) {
-        throw new SourceError(`${loc}: flag column "${flag}" holds ${JSON.stringify(v.trim())} for ${host}; expected true/false, yes/no, 1/0 or empty (false)`);
+        throw new SourceError(`${locOf()}: flag column "${flag}" holds ${JSON.stringify(v.trim())} for ${host}; expected true/false, yes/no, 1/0 or empty (false)`);
       }
       row[flag] = b ? 'true' : 'false';
       if (b) add(flag, host);

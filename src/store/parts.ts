@@ -7,7 +7,7 @@ import { fileSource } from './fsio.js';
 import { GroupWriter } from './group.js';
 import { writeMeta, type Meta } from './meta.js';
 import { readTable, writeTable, type Row } from './table.js';
-import { writeFileAtomic } from './atomic.js';
+import { tempNameFor, writeFileAtomic } from './atomic.js';
 
 /**
  * Each source's own output is kept under `.parts/<source>/`; a shared group or
@@ -23,6 +23,8 @@ export interface PartInfo {
   groups: string[];
   tables: string[];
   counts: Record<string, number>;
+  /** sha256 of each file of the part, so a shared file made from this part alone needs no rereading. */
+  shas?: Record<string, string>;
 }
 
 function partsDir(dayDir: string): string {
@@ -89,17 +91,19 @@ export function replacePart(dayDir: string, source: string, data: PartData, time
   fs.rmSync(fresh, { recursive: true, force: true });
   fs.mkdirSync(path.join(fresh, '.meta'), { recursive: true });
   const counts: Record<string, number> = {};
+  const shas: Record<string, string> = {};
   try {
     for (const [name, hosts] of data.groups) {
       const bufs = [...new Set(hosts)].map((h) => Buffer.from(h)).sort(compareBuffers);
       const w = new GroupWriter(path.join(fresh, name), `${source}: ${name}`);
       for (const b of bufs) w.add(b);
-      w.commit();
+      shas[name] = w.commit();
       counts[name] = bufs.length;
     }
     for (const [name, t] of data.tables) {
       const m = writeTable(fresh, name, t.columns, t.rows, { kind: 'table', source, inputs: [], time });
       counts[name] = m.count;
+      shas[name] = m.sha256;
     }
   } catch (e) {
     fs.rmSync(fresh, { recursive: true, force: true });
@@ -112,6 +116,7 @@ export function replacePart(dayDir: string, source: string, data: PartData, time
     groups: [...data.groups.keys()].sort(),
     tables: [...data.tables.keys()].sort(),
     counts,
+    shas,
   };
   writeFileAtomic(path.join(fresh, '.part.json'), JSON.stringify(info, null, 2) + '\n');
   const live = path.join(dir, source);
@@ -123,11 +128,34 @@ export function replacePart(dayDir: string, source: string, data: PartData, time
 }
 
 /**
+ * A shared file that one part alone makes is that part's file: it is linked
+ * into place (a new name, then renamed over the old one, so readers see the
+ * old file or the new one), not read and written again.
+ */
+function linkFromPart(dayDir: string, name: string, p: PartInfo, file: string, kind: Meta['kind']): Meta | null {
+  const sha256 = p.shas?.[file];
+  const count = p.counts[file];
+  if (sha256 === undefined || count === undefined) return null;
+  const target = path.join(dayDir, file);
+  const tmp = tempNameFor(target);
+  fs.linkSync(path.join(partsDir(dayDir), p.source, file), tmp);
+  fs.renameSync(tmp, target);
+  const meta: Meta = { kind, source: p.source, inputs: [`${PARTS}/${p.source}/${file}`], time: p.time, count, sha256, volatile: p.volatile };
+  writeMeta(dayDir, file, meta);
+  void name;
+  return meta;
+}
+
+/**
  * Rewrites the shared group `name` as the union of every part that has it,
  * in one merge pass, then its meta.
  */
 export function rebuildGroup(dayDir: string, name: string, parts: PartInfo[]): Meta {
   const having = parts.filter((p) => p.groups.includes(name));
+  if (having.length === 1) {
+    const linked = linkFromPart(dayDir, name, having[0]!, name, 'source');
+    if (linked) return linked;
+  }
   const files = having.map((p) => path.join(partsDir(dayDir), p.source, name));
   const w = new GroupWriter(path.join(dayDir, name), name);
   try {
@@ -159,6 +187,10 @@ export class TableUnionError extends Error {}
 /** Rewrites a shared table as the union of the parts' rows; a key in two parts is an error naming both. */
 export function rebuildTable(dayDir: string, name: string, parts: PartInfo[]): Meta {
   const having = parts.filter((p) => p.tables.includes(name));
+  if (having.length === 1) {
+    const linked = linkFromPart(dayDir, name, having[0]!, name, 'source');
+    if (linked) return linked;
+  }
   let columns: string[] | null = null;
   const rows: Row[] = [];
   const owner = new Map<string, string>();
