@@ -109,11 +109,18 @@ export function buildProgram(deps: Deps, done: (code: number) => void): Command 
 
   program
     .command('pass')
-    .description('pull + derive + plan: one dry-run pass')
+    .description('pull + derive + plan (+ apply with --apply): one pass')
     .option('--op <op>', 'only this operation (repeatable)', opList)
     .option('--seed <seed>', 'seed of the shuffle, to repeat a pass exactly')
     .option('--force', 'pull stable sources again')
+    .option('--apply', 'act on the plan (default: a dry run)')
     .action(lazy(() => import('./commands/pass.js')));
+
+  program
+    .command('apply')
+    .description('act on a saved plan of today, after re-checking every invariant on fresh state')
+    .option('--pass <n>', 'the pass to apply (default: the latest)')
+    .action(lazy(() => import('./commands/apply.js')));
 
   program
     .command('policy')

@@ -119,6 +119,8 @@ export function readFleetState(opts: {
   const opSources = new Map<Op, SourceStatus[]>();
   const opGroupCounts = new Map<Op, Array<{ group: string; before: number | null; after: number }>>();
   const parts = listParts(dayDir);
+  const typeOf = new Map<string, string>();
+  for (const [name, f] of opts.dc?.sources ?? []) typeOf.set(name, f.map().get('type')?.string() ?? '');
   const dayName = path.basename(fs.realpathSync(dayDir));
   const before = lastPassCounts(opts.dcDir ? [dayDir, path.join(opts.dcDir, previousDay(dayName))] : [dayDir]);
   for (const op of opts.ops) {
@@ -154,6 +156,17 @@ export function readFleetState(opts: {
         });
       }
     }
+    // A source that failed this pass without a part today (its first pull of the day) left
+    // nothing on disk that says which groups it writes. Sources of its type write the same
+    // names (hdfs-*, yarn-*), so their parts tell; with none to go by, every op depends on it.
+    for (const [name, reason] of opts.sources.failed) {
+      if (statuses.has(name) || parts.some((p) => p.source === name)) continue;
+      const kin = parts.filter((p) => typeOf.has(name) && typeOf.get(p.source) === typeOf.get(name));
+      const writes = new Set(kin.flatMap((p) => [...p.groups, ...p.tables]));
+      const reads = [...deps.base].map((n) => (n === 'inventory' ? 'inventory.tsv' : n === 'hdfs-health' ? 'hdfs-health.tsv' : n));
+      if (kin.length > 0 && !reads.some((f) => writes.has(f))) continue;
+      statuses.set(name, { name, ok: false, time: null, maxAgeMs: opts.sources.maxAge.get(name) ?? null, reason });
+    }
     opSources.set(op, [...statuses.values()]);
     const counts: Array<{ group: string; before: number | null; after: number }> = [];
     for (const name of [...deps.base].sort()) {
@@ -170,12 +183,18 @@ export function readFleetState(opts: {
     const windowStart = opts.now.getTime() - policy.safety.attemptWindowMs;
     const days = listDays(opts.dcDir).filter((d) => Date.parse(`${d}T23:59:59Z`) >= windowStart);
     for (const saved of listSavedPlans(days.map((d) => ({ day: d, dir: path.join(opts.dcDir!, d) })))) {
-      if (saved.json.dry_run) continue;
-      const when = new Date(saved.json.time);
-      for (const f of fs.readdirSync(saved.dir)) {
-        const m = /^(.+)\.([a-z]+)$/.exec(f);
-        if (!m || !(REMEDIATION_OPS as readonly string[]).includes(m[2]!)) continue;
-        for (const h of readGroupLines(path.join(saved.dir, f))) {
+      // Attempts are what was acted on: the apply record of a plan, not the plan itself.
+      let applied: { applied: string; outcomes: Array<{ op: string; acted: string[] }> } | null = null;
+      try {
+        applied = JSON.parse(fs.readFileSync(path.join(saved.dir, 'apply.json'), 'utf8'));
+      } catch {
+        applied = null;
+      }
+      if (!applied) continue;
+      const when = new Date(applied.applied);
+      for (const o of applied.outcomes) {
+        if (!(REMEDIATION_OPS as readonly string[]).includes(o.op)) continue;
+        for (const h of o.acted) {
           let l = attempts.get(h);
           if (!l) attempts.set(h, (l = []));
           l.push(when);

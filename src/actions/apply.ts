@@ -1,0 +1,208 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { ClusterConfig, DatacenterConfig, ExecConfig } from '../config/config.js';
+import type { OpenEntry } from '../policy/open.js';
+import type { FleetState } from '../policy/plan.js';
+import { recheck } from '../policy/recheck.js';
+import type { Op, Policy } from '../policy/types.js';
+import type { Refusal } from '../safety/invariants.js';
+import { readGroupLines, writeGroup } from '../store/group.js';
+import { writeFileAtomic } from '../store/atomic.js';
+import { adapterFor, EXEC_GROUPS, fanOut } from './exec.js';
+import { withHost } from './quote.js';
+import type { HostResult, HostStatus } from './types.js';
+
+export interface ApplyInput {
+  dayDir: string;
+  day: string;
+  planDir: string;
+  pass: number;
+  policy: Policy;
+  dc: DatacenterConfig;
+  exec: ExecConfig;
+  state: FleetState;
+  now: Date;
+  signal: AbortSignal;
+  say: (line: string) => void;
+}
+
+export interface OpOutcome {
+  cluster: string;
+  op: Op;
+  planned: string[];
+  acted: string[];
+  ok: string[];
+  failed: string[];
+  error?: string;
+}
+
+export interface ApplyReport {
+  outcomes: OpOutcome[];
+  refusals: Refusal[];
+  opened: OpenEntry[];
+}
+
+interface SavedPlanJson {
+  budgets: Array<{ cluster: string; op: Op; cap: number }>;
+  chosen: Record<string, string[]>;
+}
+
+/** The hosts-file rules HDFS uses: whitespace-separated names, `#` starts a comment. */
+export function parseHostsFile(text: string): string[] {
+  const out: string[] = [];
+  for (const line of text.split('\n')) {
+    for (const tok of line.split(/[ \t\f\r]+/)) {
+      if (!tok) continue;
+      if (tok.startsWith('#')) break;
+      out.push(tok);
+    }
+  }
+  return out;
+}
+
+const WRITE_SCRIPT = 'f=$1; shift; { echo "# hosts excluded by breakfix (drains in progress or done, not yet returned)"; printf "%s\\n" "$@"; } > "$f.breakfix.tmp" && mv "$f.breakfix.tmp" "$f"';
+
+function kerberized(dc: DatacenterConfig, argv: string[]): string[] {
+  if (!dc.kerberos) return argv;
+  return ['sh', '-c', 'kinit -kt "$1" "$2" && shift 2 && exec "$@"', 'sh', dc.kerberos.keytab, dc.kerberos.principal, ...argv];
+}
+
+class StepError extends Error {}
+
+/** One step of the drain workflow on some head nodes; any host not ok stops the workflow. */
+async function step(input: ApplyInput, hosts: string[], argv: string[], dir: string, what: string): Promise<string> {
+  const out = await fanOut({ cfg: input.exec, hosts, argv, outDir: dir, signal: input.signal, label: what });
+  const bad = out.results.filter((r) => r.status !== 'ok');
+  if (out.refused.length > 0) throw new StepError(`${what}: refused non-canonical head node names ${out.refused.map((r) => r.raw).join(', ')}`);
+  if (bad.length > 0) {
+    const first = bad[0]!;
+    const text = fs.existsSync(path.join(dir, `${first.host}.out`)) ? fs.readFileSync(path.join(dir, `${first.host}.out`), 'utf8').trim().split('\n').slice(-3).join(' | ') : '';
+    throw new StepError(`${what} on ${first.host}: ${first.status}${first.exitCode !== null ? ` (exit ${first.exitCode})` : ''}${text ? `: ${text}` : ''}`);
+  }
+  const first = out.results[0];
+  return first ? fs.readFileSync(path.join(dir, `${first.host}.out`), 'utf8') : '';
+}
+
+/**
+ * The drain workflow's one action per pass: the exclude files on the
+ * NameNodes and ResourceManagers become what is already excluded plus (drain)
+ * or minus (return) the hosts, then both are told to re-read them. Progress
+ * (decommissioning → decommissioned) is read from the sources in later passes.
+ */
+async function changeExcludes(input: ApplyInput, c: ClusterConfig, hosts: string[], mode: 'add' | 'remove', base: string): Promise<void> {
+  if (c.namenodes.length === 0) throw new StepError(`cluster ${c.name} has no namenodes in the config: cannot write its exclude file`);
+  const current = parseHostsFile(await step(input, [c.namenodes[0]!], ['sh', '-c', 'cat "$1" 2>/dev/null || true', 'sh', c.hdfsExclude], path.join(base, 'read-exclude'), `read ${c.hdfsExclude}`));
+  const set = new Set(current);
+  for (const h of hosts) mode === 'add' ? set.add(h) : set.delete(h);
+  const next = [...set].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+  await step(input, c.namenodes, ['sh', '-c', WRITE_SCRIPT, 'sh', c.hdfsExclude, ...next], path.join(base, 'write-hdfs-exclude'), `write ${c.hdfsExclude}`);
+  if (c.resourcemanagers.length > 0) {
+    await step(input, c.resourcemanagers, ['sh', '-c', WRITE_SCRIPT, 'sh', c.yarnExclude, ...next], path.join(base, 'write-yarn-exclude'), `write ${c.yarnExclude}`);
+  }
+  await step(input, c.namenodes, kerberized(input.dc, [...c.hdfsCommand, 'dfsadmin', '-refreshNodes']), path.join(base, 'refresh-hdfs'), 'hdfs dfsadmin -refreshNodes');
+  if (c.resourcemanagers.length > 0) {
+    await step(
+      input,
+      c.resourcemanagers,
+      kerberized(input.dc, [...c.yarnCommand, 'rmadmin', '-refreshNodes', '-g', String(c.decommissionTimeoutS), '-client']),
+      path.join(base, 'refresh-yarn'),
+      'yarn rmadmin -refreshNodes',
+    );
+  }
+}
+
+/** Runs an op's command: on each host (`on: host`), or on a controller with `{host}` filled in, once per host. */
+async function runCommandOp(input: ApplyInput, op: Op, hosts: string[], dir: string): Promise<HostResult[]> {
+  const o = input.policy.operations.get(op)!;
+  if (o.on === 'host') return (await fanOut({ cfg: input.exec, hosts, argv: o.run!, outDir: dir, signal: input.signal, label: op })).results;
+  const target = o.on!.includes('.') ? o.on! : (() => {
+    const f = path.join(input.dayDir, o.on!);
+    const members = fs.existsSync(f) ? readGroupLines(f) : [];
+    if (members.length === 0) throw new StepError(`${op} runs on ${o.on}, but there is no such host, or the group ${o.on} is empty today`);
+    return members[0]!;
+  })();
+  fs.mkdirSync(dir, { recursive: true });
+  const adapter = adapterFor(input.exec);
+  const results: HostResult[] = [];
+  for (const h of hosts) {
+    const sub = path.join(dir, `.via-${h}`);
+    fs.mkdirSync(sub, { recursive: true });
+    const [r] = await adapter.run({
+      hosts: [target],
+      argv: withHost(o.run!, h),
+      outDir: sub,
+      concurrency: 1,
+      timeoutMs: input.exec.timeoutMs,
+      connectTimeoutMs: input.exec.connectTimeoutMs,
+      signal: input.signal,
+    });
+    fs.renameSync(path.join(sub, `${target}.out`), path.join(dir, `${h}.out`));
+    fs.rmSync(sub, { recursive: true, force: true });
+    results.push({ ...r!, host: h });
+  }
+  const time = new Date().toISOString();
+  for (const status of Object.keys(EXEC_GROUPS) as HostStatus[]) {
+    const list = results.filter((r) => r.status === status).map((r) => r.host);
+    writeGroup(dir, EXEC_GROUPS[status], list.sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b))), { kind: 'exec', source: `${adapter.name} via ${target}`, inputs: [op], time });
+  }
+  return results;
+}
+
+/**
+ * Acts on a saved plan: every chosen host is checked again against every
+ * invariant on fresh state; refused hosts are dropped, never replaced. Returns
+ * what was done, and the entries that are now open.
+ */
+export async function applyPlan(input: ApplyInput): Promise<ApplyReport> {
+  const plan = JSON.parse(fs.readFileSync(path.join(input.planDir, 'plan.json'), 'utf8')) as SavedPlanJson;
+  const outcomes: OpOutcome[] = [];
+  const refusals: Refusal[] = [];
+  const opened: OpenEntry[] = [];
+  for (const [key, planned] of Object.entries(plan.chosen ?? {})) {
+    const dot = key.lastIndexOf('.');
+    const cluster = key.slice(0, dot);
+    const op = key.slice(dot + 1) as Op;
+    const budget = plan.budgets.find((b) => b.cluster === cluster && b.op === op);
+    const outcome: OpOutcome = { cluster, op, planned, acted: [], ok: [], failed: [] };
+    outcomes.push(outcome);
+    if (!budget || !input.policy.operations.has(op)) {
+      outcome.error = `no budget row or no operation ${op} in the policy: not applied`;
+      continue;
+    }
+    const r = recheck(op, cluster, planned, budget.cap, input.state, input.policy, input.now);
+    refusals.push(...r.refusals);
+    if (r.keep.length === 0) {
+      outcome.error = r.refusals.length ? 'every host refused on fresh state' : 'nothing to do';
+      continue;
+    }
+    outcome.acted = r.keep;
+    const dir = path.join(input.dayDir, 'exec', String(input.pass), op, cluster);
+    try {
+      if (op === 'drain' || op === 'return') {
+        const c = input.dc.clusters.get(cluster);
+        if (!c) throw new StepError(`cluster ${cluster} is not in the config's clusters: cannot reach its NameNodes`);
+        await changeExcludes(input, c, r.keep, op === 'drain' ? 'add' : 'remove', dir);
+        outcome.ok = r.keep;
+      } else if (input.policy.operations.get(op)!.run) {
+        const results = await runCommandOp(input, op, r.keep, dir);
+        outcome.ok = results.filter((x) => x.status === 'ok').map((x) => x.host);
+        outcome.failed = results.filter((x) => x.status !== 'ok').map((x) => x.host);
+      } else {
+        throw new StepError(`${op} has no run: command in the policy and no built-in workflow`);
+      }
+    } catch (e) {
+      if (!(e instanceof StepError) && !(e instanceof Error && e.name === 'AdapterError')) throw e;
+      outcome.error = e.message;
+      outcome.failed = r.keep.filter((h) => !outcome.ok.includes(h));
+    }
+    for (const host of outcome.ok) opened.push({ host, cluster, op, day: input.day, pass: input.pass, applied: input.now.toISOString() });
+    input.say(
+      `applied ${cluster}.${op}: ${outcome.ok.length} ok${outcome.failed.length ? `, ${outcome.failed.length} failed` : ''}${outcome.error ? ` (${outcome.error})` : ''}`,
+    );
+  }
+  writeFileAtomic(
+    path.join(input.planDir, 'apply.json'),
+    JSON.stringify({ applied: input.now.toISOString(), outcomes, refusals }, null, 2) + '\n',
+  );
+  return { outcomes, refusals, opened };
+}

@@ -1,0 +1,81 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { writeOut } from '../../store/fsio.js';
+import { ensureDayDir } from '../../store/layout.js';
+import { PLANS } from '../../store/plans.js';
+import { resolveScope, UsageError, type Deps, type GlobalOptions } from '../context.js';
+import { ExitError } from '../exit.js';
+import { choosePolicyDir, loadPolicy } from '../../pass/policy-files.js';
+import { deriveRecipes } from '../../pass/derive.js';
+import { applySaved } from '../../pass/pass.js';
+import { closeFinished, writeOpenGroups } from '../../pass/open-store.js';
+import { formatOutcome } from './pull.js';
+
+export interface ApplyOptions {
+  pass?: string;
+}
+
+/**
+ * `breakfix apply [--pass N]`: acts on a saved plan of today (the latest by
+ * default). It pulls fresh state first and re-checks every invariant; it never
+ * plans again, and a plan is applied once.
+ */
+export async function run(_args: unknown[], opts: ApplyOptions, g: GlobalOptions, deps: Deps): Promise<number> {
+  const scope = await resolveScope(g, deps);
+  if (!scope.config || !scope.dcConfig || !scope.dcDir) throw new UsageError('apply needs a config: --config FILE, $BREAKFIX_CONFIG or ./breakfix.yaml');
+  const policy = loadPolicy(choosePolicyDir(g.policy, scope.config.policy, deps.cwd));
+  const dayDir = ensureDayDir(scope.dcDir, deps.now());
+  const plansDir = path.join(dayDir, PLANS);
+  const passes = fs.existsSync(plansDir) ? fs.readdirSync(plansDir).filter((n) => /^\d+$/.test(n)).map(Number).sort((a, b) => a - b) : [];
+  if (passes.length === 0) throw new ExitError(1, `no plans today in ${plansDir}: run breakfix pass (or plan) first`);
+  const pass = opts.pass ? Number(opts.pass) : passes[passes.length - 1]!;
+  if (!passes.includes(pass)) throw new ExitError(1, `no plan for pass ${pass} today; passes: ${passes.join(', ')}`);
+  const planDir = path.join(plansDir, String(pass));
+  if (fs.existsSync(path.join(planDir, 'apply.json'))) {
+    const when = JSON.parse(fs.readFileSync(path.join(planDir, 'apply.json'), 'utf8')).applied;
+    throw new ExitError(1, `pass ${pass} was applied at ${when}; a plan is applied once: run a new pass`);
+  }
+  const { loadSources } = await import('../../sources/load.js');
+  const { pullSources } = await import('../../sources/pull.js');
+  const sources = await loadSources(scope.dcConfig, scope.config.dir);
+  const width = Math.max(0, ...sources.map((s) => s.name.length));
+  writeOut(`apply pass ${pass}: pulling fresh state\n`);
+  const outcomes = await pullSources(sources, {
+    dayDir,
+    dc: scope.dcConfig,
+    rule: { domain: scope.config.domain },
+    configDir: scope.config.dir,
+    env: deps.env,
+    now: deps.now,
+    force: false,
+    onOutcome: (o) => writeOut(formatOutcome(o, width)),
+    betweenPhases: () => deriveRecipes(dayDir, policy, deps.cwd, deps.now, null, { skipMissing: true }),
+  });
+  const { open } = closeFinished(scope.dcDir, dayDir, policy);
+  writeOpenGroups(dayDir, open, deps.now().toISOString());
+  deriveRecipes(dayDir, policy, deps.cwd, deps.now, null);
+  const ac = new AbortController();
+  const onSigint = () => ac.abort();
+  process.once('SIGINT', onSigint);
+  try {
+    return await applySaved({
+      dc: scope.dcConfig,
+      dcDir: scope.dcDir,
+      policy,
+      cwd: deps.cwd,
+      now: deps.now,
+      signal: ac.signal,
+      say: writeOut,
+      ops: null,
+      dayDir,
+      planDir,
+      pass,
+      sources: {
+        failed: new Map(outcomes.filter((o) => o.status === 'failed').map((o) => [o.name, o.reason ?? 'failed'])),
+        maxAge: new Map(sources.map((s) => [s.name, s.common.maxAgeMs])),
+      },
+    });
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+  }
+}

@@ -1,0 +1,138 @@
+import path from 'node:path';
+import type { Config, DatacenterConfig } from '../config/config.js';
+import type { Op, Policy } from '../policy/types.js';
+import { ensureDayDir, dayOf } from '../store/layout.js';
+import { deriveRecipes } from './derive.js';
+import { closeFinished, loadOpen, saveOpen, writeOpenGroups } from './open-store.js';
+import { formatPlan, runPlan } from './run-plan.js';
+import { readFleetState } from './state.js';
+import type { SourceOutcome } from '../sources/pull.js';
+import type { LoadedSource } from '../sources/load.js';
+
+export interface PassOptions {
+  config: Config;
+  dc: DatacenterConfig;
+  dcDir: string;
+  policy: Policy;
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  now: () => Date;
+  seed: string | null;
+  ops: Op[] | null;
+  apply: boolean;
+  force: boolean;
+  signal: AbortSignal;
+  say: (text: string) => void;
+  formatOutcome: (o: SourceOutcome, width: number) => string;
+}
+
+export interface PassResult {
+  code: number;
+  dayDir: string;
+  pass: number;
+  failedSources: string[];
+  refusals: number;
+  chosen: number;
+}
+
+/** Reads the sources' state after a pull, for the invariants. */
+function sourceRun(sources: LoadedSource[], outcomes: SourceOutcome[]) {
+  return {
+    failed: new Map(outcomes.filter((o) => o.status === 'failed').map((o) => [o.name, o.reason ?? 'failed'])),
+    maxAge: new Map(sources.map((s) => [s.name, s.common.maxAgeMs])),
+  };
+}
+
+/**
+ * One pass: pull (healthchecks after the other sources), close the applied
+ * plans the fresh state shows finished, derive, plan, and with `apply` act on
+ * the plan after re-checking every invariant. Its state is read from the
+ * sources every time, never kept in memory.
+ */
+export async function runPass(o: PassOptions): Promise<PassResult> {
+  const { loadSources } = await import('../sources/load.js');
+  const { pullSources } = await import('../sources/pull.js');
+  const sources = await loadSources(o.dc, o.config.dir);
+  const dayDir = ensureDayDir(o.dcDir, o.now());
+  const width = Math.max(0, ...sources.map((s) => s.name.length));
+  const outcomes = await pullSources(sources, {
+    dayDir,
+    dc: o.dc,
+    rule: { domain: o.config.domain },
+    configDir: o.config.dir,
+    env: o.env,
+    now: o.now,
+    force: o.force,
+    onOutcome: (x) => o.say(o.formatOutcome(x, width)),
+    betweenPhases: () => {
+      writeOpenGroups(dayDir, loadOpen(o.dcDir), o.now().toISOString());
+      deriveRecipes(dayDir, o.policy, o.cwd, o.now, null, { skipMissing: true });
+    },
+  });
+  const failed = outcomes.filter((x) => x.status === 'failed').map((x) => x.name);
+  const { closed, open } = closeFinished(o.dcDir, dayDir, o.policy);
+  for (const c of closed) o.say(`finished ${c.entry.op} ${c.entry.host} (${c.why}; applied ${c.entry.day} pass ${c.entry.pass})\n`);
+  writeOpenGroups(dayDir, open, o.now().toISOString());
+  const derived = deriveRecipes(dayDir, o.policy, o.cwd, o.now, null);
+  o.say(`derived ${derived.map((d) => `${d.name} ${d.count}`).join(', ')}\n`);
+  const run = sourceRun(sources, outcomes);
+  const planned = await runPlan({
+    dayDir,
+    dcDir: o.dcDir,
+    cwd: o.cwd,
+    policy: o.policy,
+    dc: o.dc,
+    ops: o.ops,
+    seed: o.seed,
+    dryRun: !o.apply,
+    now: o.now(),
+    sources: run,
+  });
+  o.say(formatPlan(planned.plan, planned.dir, o.cwd, planned.seedDrawn));
+  let code = failed.length > 0 || planned.plan.refusals.length > 0 ? 3 : 0;
+  if (o.apply && planned.plan.chosen.size > 0) {
+    const applied = await applySaved({ ...o, dayDir, planDir: planned.dir, pass: planned.plan.pass, sources: run });
+    if (applied > code) code = applied;
+  }
+  const chosen = planned.plan.budgets.reduce((s, b) => s + b.chosen, 0);
+  return { code, dayDir, pass: planned.plan.pass, failedSources: failed, refusals: planned.plan.refusals.length, chosen };
+}
+
+/**
+ * Applies a saved plan on fresh state (re-reads the day directory, re-checks
+ * every invariant), then records the hosts acted on as open.
+ */
+export async function applySaved(
+  o: Pick<PassOptions, 'dc' | 'dcDir' | 'policy' | 'cwd' | 'now' | 'signal' | 'say' | 'ops'> & {
+    dayDir: string;
+    planDir: string;
+    pass: number;
+    sources: { failed: Map<string, string>; maxAge: Map<string, number | null> };
+  },
+): Promise<number> {
+  const { applyPlan } = await import('../actions/apply.js');
+  const { DEFAULT_EXEC } = await import('../actions/exec.js');
+  const ops = [...o.policy.operations.keys()];
+  const state = readFleetState({ dayDir: o.dayDir, dcDir: o.dcDir, cwd: o.cwd, policy: o.policy, dc: o.dc, ops, sources: o.sources, now: o.now() });
+  const report = await applyPlan({
+    dayDir: o.dayDir,
+    day: dayOf(o.now()),
+    planDir: o.planDir,
+    pass: o.pass,
+    policy: o.policy,
+    dc: o.dc,
+    exec: o.dc.exec ?? DEFAULT_EXEC,
+    state,
+    now: o.now(),
+    signal: o.signal,
+    say: (line) => o.say(`${line}\n`),
+  });
+  for (const r of report.refusals) o.say(`refused on fresh state: invariant ${r.invariant} ${r.cluster} ${r.op}${r.host ? ` ${r.host}` : ''}: ${r.message}\n`);
+  const open = [...loadOpen(o.dcDir), ...report.opened];
+  saveOpen(o.dcDir, open);
+  writeOpenGroups(o.dayDir, open, o.now().toISOString());
+  o.say(`open: ${open.length} host(s) in applied plans (${path.join(path.basename(o.dcDir), 'open.json')})\n`);
+  const failed = report.outcomes.some((x) => x.failed.length > 0 || (x.error && x.acted.length > 0));
+  if (report.refusals.length > 0) return 3;
+  return failed ? 1 : 0;
+}
