@@ -7,6 +7,7 @@ import { DayError } from '../store/layout.js';
 import { UsageError } from './context.js';
 import { UnknownNameError } from './operands.js';
 import { RecipeError } from '../policy/recipes.js';
+import { LockHeldError } from '../store/lock.js';
 
 /** Thrown by a command that has already said what went wrong. */
 export class ExitError extends Error {
@@ -49,7 +50,8 @@ export function exitCodeOf(e: unknown, trace = false): number {
     e instanceof ConfigError ||
     e instanceof TableError ||
     e instanceof GroupWriteError ||
-    e instanceof RecipeError
+    e instanceof RecipeError ||
+    e instanceof LockHeldError
   ) {
     say(e.message);
     return 1;

@@ -136,6 +136,25 @@ export function buildProgram(deps: Deps, done: (code: number) => void): Command 
     .argument('<expr...>', 'the hosts: a set expression')
     .action(lazy(() => import('./commands/exec.js')));
 
+  program
+    .command('loop')
+    .description('one pass after another for a datacenter, until stopped (run it in tmux)')
+    .option('--every <duration>', 'time between passes', '10m')
+    .option('--apply', 'act on each plan (default: dry runs)')
+    .option('--max-passes <n>', 'stop after n passes', intArg('--max-passes'))
+    .option('--seed <seed>', 'seed: pass n uses <seed>.<n>')
+    .option('--op <op>', 'only this operation (repeatable)', opList)
+    .action(lazy(() => import('./commands/loop.js')));
+
+  program
+    .command('trend')
+    .description('numbers and a sparkline per group over passes or days')
+    .argument('[groups...]', 'groups (default: every group that changed)')
+    .option('--passes <n>', 'the last n passes of the day', intArg('--passes'))
+    .option('--days <n>', 'the last count of each of the last n days', intArg('--days'))
+    .option('--json', 'print JSON')
+    .action(lazy(() => import('./commands/trend.js')));
+
   program.addOption(new Option('--trace', 'print stack traces of errors').hideHelp());
   return program;
 }

@@ -70,6 +70,10 @@ export async function runPass(o: PassOptions): Promise<PassResult> {
     },
   });
   const failed = outcomes.filter((x) => x.status === 'failed').map((x) => x.name);
+  if (o.signal.aborted) {
+    o.say('stopped after the pull, as asked: nothing derived, planned or applied\n');
+    return { code: 3, dayDir, pass: 0, failedSources: failed, refusals: 0, chosen: 0 };
+  }
   const { closed, open } = closeFinished(o.dcDir, dayDir, o.policy);
   for (const c of closed) o.say(`finished ${c.entry.op} ${c.entry.host} (${c.why}; applied ${c.entry.day} pass ${c.entry.pass})\n`);
   writeOpenGroups(dayDir, open, o.now().toISOString());
@@ -90,7 +94,8 @@ export async function runPass(o: PassOptions): Promise<PassResult> {
   });
   o.say(formatPlan(planned.plan, planned.dir, o.cwd, planned.seedDrawn));
   let code = failed.length > 0 || planned.plan.refusals.length > 0 ? 3 : 0;
-  if (o.apply && planned.plan.chosen.size > 0) {
+  if (o.apply && o.signal.aborted) o.say('stopped after planning, as asked: the plan was not applied\n');
+  else if (o.apply && planned.plan.chosen.size > 0) {
     const applied = await applySaved({ ...o, dayDir, planDir: planned.dir, pass: planned.plan.pass, sources: run });
     if (applied > code) code = applied;
   }
