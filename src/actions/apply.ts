@@ -60,7 +60,8 @@ export function parseHostsFile(text: string): string[] {
   return out;
 }
 
-const WRITE_SCRIPT = 'f=$1; shift; { echo "# hosts excluded by breakfix (drains in progress or done, not yet returned)"; printf "%s\\n" "$@"; } > "$f.breakfix.tmp" && mv "$f.breakfix.tmp" "$f"';
+// A temporary name of its own per writer ($$): head nodes sharing a filesystem must not race.
+const WRITE_SCRIPT = 'f=$1; shift; t="$f.breakfix.$$.tmp"; { echo "# hosts excluded by breakfix (drains in progress or done, not yet returned)"; printf "%s\\n" "$@"; } > "$t" && mv -f "$t" "$f"';
 
 function kerberized(dc: DatacenterConfig, argv: string[]): string[] {
   if (!dc.kerberos) return argv;

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { setMaxListeners } from 'node:events';
 import fs from 'node:fs';
 import type { HostStatus } from './types.js';
 import { AdapterError } from './types.js';
@@ -39,6 +40,8 @@ export function runToFile(argv: string[], outFile: string, timeoutMs: number, si
       resolve({ exitCode: null, signal: null, timedOut: false, aborted: true });
       return;
     }
+    // One abort listener per running host: a fan-out of 64 is not a leak.
+    setMaxListeners(0, signal);
     const fd = fs.openSync(outFile, 'w', 0o644);
     const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', fd, fd], detached: true, env: env ?? process.env });
     fs.closeSync(fd);

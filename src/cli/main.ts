@@ -155,6 +155,14 @@ export function buildProgram(deps: Deps, done: (code: number) => void): Command 
     .option('--json', 'print JSON')
     .action(lazy(() => import('./commands/trend.js')));
 
+  program
+    .command('demo')
+    .description('a simulated datacenter, several passes with --apply, real output; needs nothing installed')
+    .option('--home <dir>', 'where to build it (default: a new directory here)')
+    .option('--passes <n>', 'how many passes', intArg('--passes'), 4)
+    .option('--seed <seed>', 'seed of the simulated datacenter and of the passes', '1')
+    .action(lazy(() => import('./commands/demo.js')));
+
   program.addOption(new Option('--trace', 'print stack traces of errors').hideHelp());
   return program;
 }

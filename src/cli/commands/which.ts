@@ -58,7 +58,11 @@ export function canonicalQuery(host: string, domain: string | null): string {
   return h;
 }
 
-/** `breakfix which HOST`: every group that holds the host and every table row naming it. */
+/**
+ * `breakfix which HOST`: every group that holds the host and every table row
+ * naming it today, then its history in time order: plans, refusals, applies,
+ * exec results, open plans and transcript lines.
+ */
 export async function run(args: unknown[], opts: WhichOptions, g: GlobalOptions, deps: Deps): Promise<number> {
   const scope = await resolveScope(g, deps, opts.day ?? g.day);
   const host = canonicalQuery(args[0] as string, scope.config?.domain ?? null);
@@ -74,11 +78,13 @@ export async function run(args: unknown[], opts: WhichOptions, g: GlobalOptions,
       for (const row of tableRows(file, label, host)) tables.push({ table: e.name, row });
     }
   }
+  const { hostHistory } = await import('../../pass/history.js');
+  const history = scope.dcDir ? hostHistory(scope.dcDir, host) : [];
   if (opts.json) {
-    writeOut(JSON.stringify({ host, day: displayPath(scope.dayDir, deps.cwd), groups, tables }, null, 2) + '\n');
+    writeOut(JSON.stringify({ host, day: displayPath(scope.dayDir, deps.cwd), groups, tables, history }, null, 2) + '\n');
     return 0;
   }
-  if (groups.length === 0 && tables.length === 0) {
+  if (groups.length === 0 && tables.length === 0 && history.length === 0) {
     writeOut(`${host}: in no group or table of ${displayPath(scope.dayDir, deps.cwd) || '.'}\n`);
     return 1;
   }
@@ -89,6 +95,7 @@ export async function run(args: unknown[], opts: WhichOptions, g: GlobalOptions,
       .map(([k, v]) => `${k}=${v}`)
       .join(' ')}\n`;
   }
+  for (const e of history) text += `${e.time}\t${e.kind}\t${e.text}\n`;
   writeOut(text);
   return 0;
 }

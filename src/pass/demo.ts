@@ -1,0 +1,133 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseDocument } from 'yaml';
+import { shippedPolicyDir } from './policy-files.js';
+
+/** The simulated datacenter's executables, shipped in fixtures/sim/bin. */
+export function simBin(): string {
+  return path.resolve(__dirname, '..', 'fixtures', 'sim', 'bin');
+}
+
+export const DEMO_CLUSTERS: Array<[string, number]> = [
+  ['dw1', 120],
+  ['dw2', 60],
+  ['hb-meta', 8],
+  ['dev1', 10],
+];
+export const DEMO_DOMAIN = 'demo.example.com';
+
+function sim(args: string[]): string {
+  return execFileSync(path.join(simBin(), args[0]!), args.slice(1), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/**
+ * The demo's policy: the shipped one, copied with its comments, with the
+ * commands pointed at the simulator (a deployment changes the same lines).
+ */
+function writePolicy(dir: string, simDir: string): void {
+  fs.mkdirSync(dir, { recursive: true });
+  const from = shippedPolicyDir();
+  fs.copyFileSync(path.join(from, 'groups.yaml'), path.join(dir, 'groups.yaml'));
+  const doc = parseDocument(fs.readFileSync(path.join(from, 'policy.yaml'), 'utf8'));
+  doc.setIn(['operations', 'rekick', 'run'], doc.createNode([path.join(simBin(), 'rekick'), '--sim', simDir, '{host}'], { flow: true }));
+  doc.setIn(['operations', 'rekick', 'on'], `prov1.${DEMO_DOMAIN}`);
+  doc.setIn(['operations', 'reboot', 'run'], doc.createNode([path.join(simBin(), 'reboot'), '--sim', simDir, '{host}'], { flow: true }));
+  fs.writeFileSync(
+    path.join(dir, 'policy.yaml'),
+    '# The demo copy of breakfix\'s shipped policy: rekick and reboot call the simulator.\n' + doc.toString(),
+  );
+}
+
+function q(s: string): string {
+  return JSON.stringify(s);
+}
+
+/** The config of the demo datacenter: every source is a simulator command, every action runs here. */
+function configText(simDir: string): string {
+  const bin = simBin();
+  const lines = [
+    '# The demo datacenter: breakfix against the simulator in ./sim (no Hadoop runs here).',
+    '# Continue it with: breakfix --config THIS_FILE --dc demo loop --apply --every 30s',
+    'home: ./home',
+    'policy: ./policy',
+    `hostnames: { domain: ${DEMO_DOMAIN} }`,
+    'datacenters:',
+    '  demo:',
+    '    clusters:',
+  ];
+  for (const [c] of DEMO_CLUSTERS) {
+    const conf = path.join(simDir, 'clusters', c, 'conf');
+    lines.push(
+      `      ${c}:`,
+      `        namenodes: [${c}-nn1.${DEMO_DOMAIN}, ${c}-nn2.${DEMO_DOMAIN}]`,
+      `        resourcemanagers: [${c}-rm1.${DEMO_DOMAIN}]`,
+      `        hdfs_exclude: ${q(path.join(conf, 'dfs.exclude'))}`,
+      `        yarn_exclude: ${q(path.join(conf, 'yarn.exclude'))}`,
+      `        hdfs_command: [${q(path.join(bin, 'hdfs'))}, --config, ${q(conf)}]`,
+      `        yarn_command: [${q(path.join(bin, 'yarn'))}, --config, ${q(conf)}]`,
+      '        decommission_timeout: 10m',
+    );
+  }
+  lines.push(
+    '    sources:',
+    '      inventory:',
+    '        type: inventory',
+    `        command: [${q(path.join(bin, 'inventory'))}, --sim, ${q(simDir)}]`,
+    '        format: csv',
+    '        columns: { host: hostname, cluster: cluster, role: role, lifecycle: status, rack: rack, datagroup: datagroup, ticket: ticket }',
+    '        flags: [hadoop_exclude, responsive, puppet_ok, rekick-in-progress, rekicked]',
+    '        timeout: 30s',
+  );
+  for (const [c] of DEMO_CLUSTERS) {
+    const conf = path.join(simDir, 'clusters', c, 'conf');
+    lines.push(
+      `      hdfs-${c}:`,
+      '        type: hdfs',
+      `        cluster: ${c}`,
+      `        report: { command: [${q(path.join(bin, 'hdfs'))}, --config, ${q(conf)}, dfsadmin, -report] }`,
+      '        timeout: 30s',
+      `      yarn-${c}:`,
+      '        type: yarn',
+      `        cluster: ${c}`,
+      `        nodes: { command: [${q(path.join(bin, 'yarn'))}, --config, ${q(conf)}, node, -list, -all] }`,
+      '        timeout: 30s',
+    );
+  }
+  lines.push(
+    '      # An on-node check of the hosts about to be drained, through the exec adapter.',
+    '      healthcheck:',
+    '        type: healthcheck',
+    '        over: candidate-drain',
+    `        run: [${q(path.join(bin, 'healthcheck'))}, --sim, ${q(simDir)}, "{host}"]`,
+    '        max_unreachable_pct: 50',
+    '        timeout: 60s',
+    '    exec: { adapter: local, concurrency: 16, timeout: 30s, connect_timeout: 5s }',
+    '',
+  );
+  return lines.join('\n');
+}
+
+/**
+ * Builds the demo datacenter under `dir`: the simulator's state, a config and
+ * a policy. A host of dw1 is staged mid-workflow (drained and reimaged, ready
+ * to return), so the first passes show every step: drain, rekick and return.
+ */
+export function buildDemo(dir: string, seed: string): { config: string; simDir: string; summary: string } {
+  fs.mkdirSync(dir, { recursive: true });
+  const simDir = path.join(dir, 'sim');
+  const summary = sim(['sim', 'init', '--sim', simDir, '--seed', seed, '--domain', DEMO_DOMAIN, '--clusters', DEMO_CLUSTERS.map(([c, n]) => `${c}:${n}`).join(',')]).trim();
+  const staged = `dw1-dn042.${DEMO_DOMAIN}`;
+  const conf = path.join(simDir, 'clusters', 'dw1', 'conf');
+  fs.writeFileSync(path.join(conf, 'dfs.exclude'), `${staged}\n`);
+  fs.writeFileSync(path.join(conf, 'yarn.exclude'), `${staged}\n`);
+  sim(['hdfs', '--config', conf, 'dfsadmin', '-refreshNodes']);
+  sim(['yarn', '--config', conf, 'rmadmin', '-refreshNodes', '-g', '600', '-client']);
+  sim(['sim', 'tick', '--sim', simDir, 'dw1', '-n', '3']);
+  sim(['rekick', '--sim', simDir, staged]);
+  sim(['sim', 'tick', '--sim', simDir, 'dw1', '-n', '3']);
+  writePolicy(path.join(dir, 'policy'), simDir);
+  const config = path.join(dir, 'breakfix.yaml');
+  fs.writeFileSync(config, configText(simDir));
+  return { config, simDir, summary: `${summary}; ${staged} already drained and reimaged, waiting to be returned` };
+}
