@@ -1,22 +1,6 @@
-import {
-  checkAttempts,
-  checkBudget,
-  checkCanonical,
-  checkClusterHealth,
-  checkDataNodeState,
-  checkDatagroupKnown,
-  checkDatagroupSpan,
-  checkHeadNode,
-  checkNamenodePair,
-  checkSource,
-  checkSwing,
-  type HdfsState,
-  type HeadNodes,
-  type HealthRow,
-  type Refusal,
-  type SourceStatus,
-} from '../safety/invariants.js';
-import { budgetFor, classify } from './budget.js';
+import type { HdfsState, HeadNodes, HealthRow, Refusal, SourceStatus } from '../safety/invariants.js';
+import { hostRefusal, opRefusals, resultRefusals } from './checks.js';
+import { budgetFor, classify, type Budget } from './budget.js';
 import { selectHosts } from './select.js';
 import { OPS, type Op, type Policy } from './types.js';
 
@@ -48,20 +32,7 @@ export interface FleetState {
   attempts: ReadonlyMap<string, readonly Date[]>;
 }
 
-export interface BudgetRow {
-  cluster: string;
-  op: Op;
-  archetype: string;
-  reason: string;
-  rule: number;
-  workers: number;
-  pct: number;
-  floor: number;
-  ceiling: number | null;
-  override: number | null;
-  cap: number;
-  busy: number;
-  headroom: number;
+export interface BudgetRow extends Budget {
   candidates: number;
   chosen: number;
   /** Why nothing (or less than the headroom) was chosen, for the summary. */
@@ -146,26 +117,11 @@ export function buildPlan(input: PlanInput): Plan {
       budgets.push(row);
 
       // Op-level invariants first: one refusal stops the op for the cluster.
-      const opRefusals: Refusal[] = [];
-      for (const s of state.opSources.get(op) ?? []) {
-        const r = checkSource(op, cluster, s, now);
-        if (r) opRefusals.push(r);
-      }
-      for (const g of state.opGroupCounts.get(op) ?? []) {
-        const r = checkSwing(op, cluster, g.group, g.before, g.after, state.allCount, policy.safety.maxSwingPct);
-        if (r) opRefusals.push(r);
-      }
-      const health = checkClusterHealth(op, cluster, state.health.get(cluster) ?? null, policy.safety.maxUnderReplicated);
-      if (health) opRefusals.push(health);
-      const inFlightGroups = new Set<string>();
-      if (sets.inFlight) {
-        for (const h of inCluster(sets.inFlight)) inFlightGroups.add(state.datagroupOf.get(h) ?? '');
-        const span = checkDatagroupSpan(op, cluster, inFlightGroups, policy.selection.maxDatagroups);
-        if (span) opRefusals.push(span);
-      }
-      if (opRefusals.length > 0) {
-        refusals.push(...opRefusals);
-        row.why = `refused: invariant ${[...new Set(opRefusals.map((r) => r.invariant))].join(', ')}`;
+      const inFlightGroups = sets.inFlight ? new Set(inCluster(sets.inFlight).map((h) => state.datagroupOf.get(h) ?? '')) : null;
+      const refusedOp = opRefusals(op, cluster, state, policy, now, inFlightGroups);
+      if (refusedOp.length > 0) {
+        refusals.push(...refusedOp);
+        row.why = `refused: invariant ${[...new Set(refusedOp.map((r) => r.invariant))].join(', ')}`;
         continue;
       }
       if (row.headroom === 0) {
@@ -180,12 +136,7 @@ export function buildPlan(input: PlanInput): Plan {
       // Per-host invariants: a refused candidate takes no budget and no rack slot.
       const cleared: string[] = [];
       for (const h of candidates) {
-        const r =
-          checkCanonical(op, cluster, h) ??
-          checkHeadNode(op, cluster, h, state.heads) ??
-          checkDataNodeState(op, cluster, h, state.hdfs) ??
-          (sets.inFlight ? checkDatagroupKnown(op, cluster, h, state.datagroupOf.get(h) ?? '') : null) ??
-          checkAttempts(op, cluster, h, state.attempts.get(h) ?? [], now, policy.safety.maxAttempts, policy.safety.attemptWindowMs);
+        const r = hostRefusal(op, cluster, h, state, policy, now, sets.inFlight !== null);
         if (r) {
           refusals.push(r);
           if (r.invariant === 8) needsHuman.add(h);
@@ -196,20 +147,11 @@ export function buildPlan(input: PlanInput): Plan {
         headroom: row.headroom,
         maxPerRack: policy.selection.maxPerRack,
         rackOf: (h) => state.rackOf.get(h) ?? '',
-        datagroups: sets.inFlight ? { inFlight: inFlightGroups, max: policy.selection.maxDatagroups, of: (h) => state.datagroupOf.get(h) ?? '' } : null,
+        datagroups: inFlightGroups ? { inFlight: inFlightGroups, max: policy.selection.maxDatagroups, of: (h) => state.datagroupOf.get(h) ?? '' } : null,
         random: input.random,
       });
       // Checked again on the result, whatever selection did.
-      const after: Refusal[] = [];
-      const budget = checkBudget(op, cluster, sel.chosen.length, row.busy, row.cap);
-      if (budget) after.push(budget);
-      if (sets.inFlight) {
-        const groups = new Set([...inFlightGroups, ...sel.chosen.map((h) => state.datagroupOf.get(h) ?? '')]);
-        const span = checkDatagroupSpan(op, cluster, groups, policy.selection.maxDatagroups);
-        if (span) after.push(span);
-      }
-      const pair = checkNamenodePair(op, cluster, new Set([...busyHosts, ...sel.chosen]), state.heads);
-      if (pair) after.push(pair);
+      const after = resultRefusals(op, cluster, sel.chosen, busyHosts, row.cap, inFlightGroups, state, policy);
       if (after.length > 0) {
         refusals.push(...after);
         row.why = `refused: invariant ${after.map((r) => r.invariant).join(', ')}`;

@@ -106,7 +106,8 @@ export function writeFileAtomic(target: string, data: string | Uint8Array): stri
   }
 }
 
-function pidAlive(pid: number): boolean {
+/** Whether a process of this machine is still running. */
+export function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

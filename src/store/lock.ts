@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { pidAlive } from './atomic.js';
 
 export interface LockInfo {
   pid: number;
@@ -15,15 +16,6 @@ export class LockHeldError extends Error {
   ) {
     super(`another loop holds ${file}: pid ${holder.pid} on ${holder.host}, started ${holder.start}; stop it first (kill ${holder.pid}), or use another --dc`);
     this.name = 'LockHeldError';
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
@@ -65,7 +57,7 @@ export function takeLock(dcDir: string, now: Date): { release: () => void; tookO
       } catch {
         held = { pid: 0, host: os.hostname(), start: 'unknown' };
       }
-      if (held.host !== me.host || alive(held.pid)) throw new LockHeldError(held, file);
+      if (held.host !== me.host || pidAlive(held.pid)) throw new LockHeldError(held, file);
       tookOver = held;
       fs.rmSync(file, { force: true });
     }
