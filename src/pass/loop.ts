@@ -9,7 +9,6 @@ import { appendTranscript } from '../store/transcript.js';
 import { renderTable } from '../report/table.js';
 import { sparkline, warningsFrom, type Series } from '../report/trend.js';
 import { runPass } from './pass.js';
-import type { SourceOutcome } from '../sources/pull.js';
 
 export interface LoopOptions {
   config: Config;
@@ -27,7 +26,6 @@ export interface LoopOptions {
   ops: Op[] | null;
   /** Prints to the terminal (colour is the writer's business). */
   print: (text: string) => void;
-  formatOutcome: (o: SourceOutcome, width: number) => string;
 }
 
 /** The ten-second read after a pass: groups that moved, with their trend, then warnings. */
@@ -141,7 +139,6 @@ export async function runLoop(o: LoopOptions): Promise<number> {
           force: false,
           signal: stop.signal,
           say,
-          formatOutcome: o.formatOutcome,
         });
         say(passSummary(r.dayDir, r.pass, o.policy));
         failures = 0;

@@ -6,8 +6,6 @@ import { deriveRecipes } from './derive.js';
 import { closeFinished, loadOpen, saveOpen, writeOpenGroups } from './open-store.js';
 import { formatPlan, runPlan } from './run-plan.js';
 import { readFleetState } from './state.js';
-import type { SourceOutcome } from '../sources/pull.js';
-import type { LoadedSource } from '../sources/load.js';
 
 export interface PassOptions {
   config: Config;
@@ -23,7 +21,6 @@ export interface PassOptions {
   force: boolean;
   signal: AbortSignal;
   say: (text: string) => void;
-  formatOutcome: (o: SourceOutcome, width: number) => string;
 }
 
 export interface PassResult {
@@ -35,14 +32,6 @@ export interface PassResult {
   chosen: number;
 }
 
-/** Reads the sources' state after a pull, for the invariants. */
-function sourceRun(sources: LoadedSource[], outcomes: SourceOutcome[]) {
-  return {
-    failed: new Map(outcomes.filter((o) => o.status === 'failed').map((o) => [o.name, o.reason ?? 'failed'])),
-    maxAge: new Map(sources.map((s) => [s.name, s.common.maxAgeMs])),
-  };
-}
-
 /**
  * One pass: pull (healthchecks after the other sources), close the applied
  * plans the fresh state shows finished, derive, plan, and with `apply` act on
@@ -51,19 +40,18 @@ function sourceRun(sources: LoadedSource[], outcomes: SourceOutcome[]) {
  */
 export async function runPass(o: PassOptions): Promise<PassResult> {
   const { loadSources } = await import('../sources/load.js');
-  const { pullSources } = await import('../sources/pull.js');
+  const { pullAndReport } = await import('../sources/pull.js');
   const sources = await loadSources(o.dc, o.config.dir);
   const dayDir = ensureDayDir(o.dcDir, o.now());
-  const width = Math.max(0, ...sources.map((s) => s.name.length));
-  const outcomes = await pullSources(sources, {
+  const { outcomes, run } = await pullAndReport({
+    sources,
     dayDir,
+    config: o.config,
     dc: o.dc,
-    rule: { domain: o.config.domain },
-    configDir: o.config.dir,
     env: o.env,
     now: o.now,
     force: o.force,
-    onOutcome: (x) => o.say(o.formatOutcome(x, width)),
+    say: o.say,
     betweenPhases: () => {
       writeOpenGroups(dayDir, loadOpen(o.dcDir), o.now().toISOString());
       deriveRecipes(dayDir, o.policy, o.cwd, o.now, null, { skipMissing: true });
@@ -79,7 +67,6 @@ export async function runPass(o: PassOptions): Promise<PassResult> {
   writeOpenGroups(dayDir, open, o.now().toISOString());
   const derived = deriveRecipes(dayDir, o.policy, o.cwd, o.now, null);
   o.say(`derived ${derived.map((d) => `${d.name} ${d.count}`).join(', ')}\n`);
-  const run = sourceRun(sources, outcomes);
   const planned = await runPlan({
     dayDir,
     dcDir: o.dcDir,

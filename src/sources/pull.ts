@@ -3,6 +3,8 @@ import { GroupWriteError } from '../store/group.js';
 import { listParts, readPartInfo, rebuildGroup, rebuildTable, recoverParts, replacePart, TableUnionError } from '../store/parts.js';
 import { isCanonicalHost } from './hostnames.js';
 import type { LoadedSource } from './load.js';
+import type { Config, DatacenterConfig as DcConfig } from '../config/config.js';
+import { formatOutcome } from '../report/pull-line.js';
 import { SourceError, type HostRule, type Rejected, type SourceResult } from './types.js';
 
 export type PullStatus = 'ok' | 'failed' | 'skipped';
@@ -120,4 +122,43 @@ export async function pullSources(sources: LoadedSource[], run: PullRun): Promis
   if (readers.length > 0) run.betweenPhases?.();
   const second = await Promise.all(readers.map(pullOne));
   return [...first, ...second];
+}
+
+/** What the invariants need to know of a pull: which sources failed, and each one's max_age. */
+export interface SourceRunState {
+  failed: Map<string, string>;
+  maxAge: Map<string, number | null>;
+}
+
+/** Pulls a datacenter's sources, printing one line per source as each finishes. */
+export async function pullAndReport(o: {
+  sources: LoadedSource[];
+  dayDir: string;
+  config: Config;
+  dc: DcConfig;
+  env: NodeJS.ProcessEnv;
+  now: () => Date;
+  force: boolean;
+  say: (text: string) => void;
+  betweenPhases?: () => void;
+}): Promise<{ outcomes: SourceOutcome[]; run: SourceRunState }> {
+  const width = Math.max(0, ...o.sources.map((s) => s.name.length));
+  const outcomes = await pullSources(o.sources, {
+    dayDir: o.dayDir,
+    dc: o.dc,
+    rule: { domain: o.config.domain },
+    configDir: o.config.dir,
+    env: o.env,
+    now: o.now,
+    force: o.force,
+    onOutcome: (x) => o.say(formatOutcome(x, width)),
+    betweenPhases: o.betweenPhases,
+  });
+  return {
+    outcomes,
+    run: {
+      failed: new Map(outcomes.filter((x) => x.status === 'failed').map((x) => [x.name, x.reason ?? 'failed'])),
+      maxAge: new Map(o.sources.map((s) => [s.name, s.common.maxAgeMs])),
+    },
+  };
 }

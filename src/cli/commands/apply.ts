@@ -9,7 +9,6 @@ import { choosePolicyDir, loadPolicy } from '../../pass/policy-files.js';
 import { deriveRecipes } from '../../pass/derive.js';
 import { applySaved } from '../../pass/pass.js';
 import { closeFinished, writeOpenGroups } from '../../pass/open-store.js';
-import { formatOutcome } from './pull.js';
 
 export interface ApplyOptions {
   pass?: string;
@@ -36,19 +35,18 @@ export async function run(_args: unknown[], opts: ApplyOptions, g: GlobalOptions
     throw new ExitError(1, `pass ${pass} was applied at ${when}; a plan is applied once: run a new pass`);
   }
   const { loadSources } = await import('../../sources/load.js');
-  const { pullSources } = await import('../../sources/pull.js');
+  const { pullAndReport } = await import('../../sources/pull.js');
   const sources = await loadSources(scope.dcConfig, scope.config.dir);
-  const width = Math.max(0, ...sources.map((s) => s.name.length));
   writeOut(`apply pass ${pass}: pulling fresh state\n`);
-  const outcomes = await pullSources(sources, {
+  const { run: sourceRun } = await pullAndReport({
+    sources,
     dayDir,
+    config: scope.config,
     dc: scope.dcConfig,
-    rule: { domain: scope.config.domain },
-    configDir: scope.config.dir,
     env: deps.env,
     now: deps.now,
     force: false,
-    onOutcome: (o) => writeOut(formatOutcome(o, width)),
+    say: writeOut,
     betweenPhases: () => deriveRecipes(dayDir, policy, deps.cwd, deps.now, null, { skipMissing: true }),
   });
   const { open } = closeFinished(scope.dcDir, dayDir, policy);
@@ -70,10 +68,7 @@ export async function run(_args: unknown[], opts: ApplyOptions, g: GlobalOptions
       dayDir,
       planDir,
       pass,
-      sources: {
-        failed: new Map(outcomes.filter((o) => o.status === 'failed').map((o) => [o.name, o.reason ?? 'failed'])),
-        maxAge: new Map(sources.map((s) => [s.name, s.common.maxAgeMs])),
-      },
+      sources: sourceRun,
     });
   } finally {
     process.removeListener('SIGINT', onSigint);

@@ -7,7 +7,6 @@ import { loadPolicy } from '../../pass/policy-files.js';
 import { buildDemo } from '../../pass/demo.js';
 import { runLoop } from '../../pass/loop.js';
 import { colorizer } from '../../report/color.js';
-import { formatOutcome } from './pull.js';
 
 export interface DemoOptions {
   home?: string;
@@ -51,7 +50,6 @@ export async function run(_args: unknown[], opts: DemoOptions, g: GlobalOptions,
     seed: opts.seed,
     ops: null,
     print: (t) => writeOut(paint(t)),
-    formatOutcome,
   });
   writeOut(
     `\nThe demo ran ${opts.passes} passes. Read them back:\n` +

@@ -4,7 +4,6 @@ import { resolveScope, UsageError, type Deps, type GlobalOptions } from '../cont
 import { choosePolicyDir, loadPolicy } from '../../pass/policy-files.js';
 import { runLoop } from '../../pass/loop.js';
 import { colorizer } from '../../report/color.js';
-import { formatOutcome } from './pull.js';
 import { parseOps } from './plan.js';
 
 export interface LoopCmdOptions {
@@ -40,6 +39,5 @@ export async function run(_args: unknown[], opts: LoopCmdOptions, g: GlobalOptio
     seed: opts.seed ?? null,
     ops: parseOps(opts.op, [...policy.operations.keys()]),
     print: (t) => writeOut(paint(t)),
-    formatOutcome,
   });
 }

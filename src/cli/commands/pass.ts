@@ -2,7 +2,6 @@ import { writeOut } from '../../store/fsio.js';
 import { displayPath, resolveScope, UsageError, type Deps, type GlobalOptions } from '../context.js';
 import { choosePolicyDir, loadPolicy } from '../../pass/policy-files.js';
 import { runPass } from '../../pass/pass.js';
-import { formatOutcome } from './pull.js';
 import { parseOps } from './plan.js';
 
 export interface PassCmdOptions {
@@ -43,7 +42,6 @@ export async function run(_args: unknown[], opts: PassCmdOptions, g: GlobalOptio
       force: Boolean(opts.force),
       signal: ac.signal,
       say: writeOut,
-      formatOutcome,
     });
     return r.code;
   } finally {
