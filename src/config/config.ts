@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { canonicalHost } from '../sources/hostnames.js';
 import { ConfigError } from './errors.js';
 import { Field, YamlFile } from './yamlsrc.js';
 
@@ -89,6 +90,14 @@ export function loadConfig(file: string): Config {
   if (!root.present) throw new ConfigError(file, null, 'the config is empty; see the README for an example');
   const top = root.map(TOP);
   const hostnames = top.get('hostnames')?.map(['domain']);
+  const domain = hostnames?.get('domain')?.string().toLowerCase() ?? null;
+  // Head nodes by the same rule as every source's hosts, so `nn1` or `NN1.DC1.EXAMPLE.COM`
+  // still matches the canonical name the planner compares against (DESIGN §4, §6.2).
+  const heads = (f: Field | undefined): string[] =>
+    f?.list().map((x) => {
+      const c = canonicalHost(x.string(), { domain });
+      return c.host ?? x.fail(`"${x.string()}" cannot be made a canonical host name: ${c.error}`);
+    }) ?? [];
   const datacenters = new Map<string, DatacenterConfig>();
   const dcs = top.get('datacenters');
   if (!dcs) root.fail('datacenters: missing; name at least one datacenter');
@@ -100,9 +109,9 @@ export function loadConfig(file: string): Config {
       const c = cf.present ? cf.map(CLUSTER) : new Map<string, Field>();
       clusters.set(cname, {
         name: cname,
-        namenodes: c.get('namenodes')?.strings() ?? [],
-        resourcemanagers: c.get('resourcemanagers')?.strings() ?? [],
-        headnodes: c.get('headnodes')?.strings() ?? [],
+        namenodes: heads(c.get('namenodes')),
+        resourcemanagers: heads(c.get('resourcemanagers')),
+        headnodes: heads(c.get('headnodes')),
         hdfsExclude: c.get('hdfs_exclude')?.string() ?? '/etc/hadoop/conf/dfs.exclude',
         yarnExclude: c.get('yarn_exclude')?.string() ?? '/etc/hadoop/conf/yarn.exclude',
         hdfsCommand: c.get('hdfs_command')?.strings() ?? ['hdfs'],
@@ -138,7 +147,7 @@ export function loadConfig(file: string): Config {
     dir,
     home: top.has('home') ? resolveFrom(dir, top.get('home')!.string()) : null,
     policy: top.has('policy') ? resolveFrom(dir, top.get('policy')!.string()) : null,
-    domain: hostnames?.get('domain')?.string().toLowerCase() ?? null,
+    domain,
     datacenters,
     yaml,
   };

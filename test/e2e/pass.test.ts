@@ -246,6 +246,7 @@ const D = home(DC); // a policy whose candidate-rekick holds live DataNodes
 const E = home(DC, { broken: ['yarn-dw1'] }); // a source failing at the first pass of the day
 const F = home(DC); // a source failing at the second pass
 const G = home(QUIET); // nothing to refuse
+const H = home(DC, { looseHeadNames: true }); // NameNodes written short or in upper case in the config
 const LIVE_REKICK = policyCopy([[/^candidate-rekick: (.*)$/m, 'candidate-rekick: $1 | (hadoop-workers & hdfs-live - responsive)']], 'groups.yaml');
 const CYCLE = policyCopy([[/^hands-off: hadoop_exclude$/m, 'hands-off: hadoop_exclude | loop-b\nloop-a: hands-off & all\nloop-b: loop-a - responsive']], 'groups.yaml');
 const NO_CATCH_ALL = policyCopy([[/^  - \{ archetype: default, reason: "everything else" \}\n/m, '']], 'policy.yaml');
@@ -254,7 +255,7 @@ const R: Record<string, Run> = {};
 
 beforeAll(async () => {
   const pass = (h: { dir: string; config: string }, ...more: string[]) => run(['--config', h.config, 'pass', ...more], h.dir);
-  const [a, b, c, d, e, f1, g] = await Promise.all([
+  const [a, b, c, d, e, f1, g, h] = await Promise.all([
     pass(A, '--seed', '42'),
     pass(B, '--seed', '42'),
     pass(C),
@@ -262,8 +263,9 @@ beforeAll(async () => {
     pass(E, '--seed', '42'),
     pass(F, '--seed', '42'),
     pass(G, '--seed', '42'),
+    pass(H, '--seed', '42'),
   ]);
-  Object.assign(R, { a, b, c, d, e, f1, g });
+  Object.assign(R, { a, b, c, d, e, f1, g, h });
   // F: the dw1 report comes back cut in half at the next pass.
   writeDatacenter(F.dir, DC, { broken: ['hdfs-dw1'] });
   const cmd = (...args: string[]) => run(['--config', A.config, ...args], A.dir);
@@ -393,6 +395,19 @@ describe('breakfix pass --seed 42 over the simulated datacenter', () => {
     expect(refusals).toEqual([]);
     expect(chosen).toBeGreaterThan(0);
     expect(readPlan(G.plan(1)).json.refusals).toEqual([]);
+  });
+});
+
+describe('head nodes named loosely in the config', () => {
+  it('are still known as head nodes: the NameNode among the candidates is refused (invariant 2)', () => {
+    expect(fs.readFileSync(H.config, 'utf8')).toContain('DW1-NN2.DC1.EXAMPLE.COM');
+    expect(R.h!.code, show(R.h!)).toBe(3);
+    const { refusals } = checkPlan(H.plan(1), { dc: DC });
+    expect(refusals).toContain(`dw1 drain ${NAMENODE_AS_WORKER} 2`);
+    const a = readPlan(A.plan(1));
+    const h = readPlan(H.plan(1));
+    expect(h.json.refusals).toEqual(a.json.refusals);
+    expect(h.files).toEqual(a.files);
   });
 });
 

@@ -329,6 +329,8 @@ export interface ConfigOptions {
   /** `policy:` in the config. */
   policy?: string;
   home?: string;
+  /** Head nodes in the config as people type them: short or upper-case names. */
+  looseHeadNames?: boolean;
 }
 
 /** breakfix.yaml for the datacenter, every source reading a file beside it. */
@@ -336,7 +338,10 @@ export function configYaml(dc: SimDatacenter, opts: ConfigOptions = {}): string 
   const out = [`home: ${opts.home ?? './home'}`];
   if (opts.policy) out.push(`policy: ${opts.policy}`);
   out.push(`hostnames: { domain: ${DOMAIN} }`, 'datacenters:', '  dc1:', '    clusters:');
-  for (const c of dc.clusters) out.push(`      ${c.name}: { namenodes: [${c.namenodes.join(', ')}], resourcemanagers: [${c.resourcemanagers.join(', ')}] }`);
+  const loose = (h: string, i: number) => (!opts.looseHeadNames ? h : i % 2 === 0 ? h.slice(0, -DOMAIN.length - 1) : h.toUpperCase());
+  for (const c of dc.clusters) {
+    out.push(`      ${c.name}: { namenodes: [${c.namenodes.map(loose).join(', ')}], resourcemanagers: [${c.resourcemanagers.map(loose).join(', ')}] }`);
+  }
   out.push(
     '    sources:',
     '      inventory:',
