@@ -84,7 +84,10 @@ const FATAL = new Set(['EROFS', 'ENOSPC', 'EACCES', 'EDQUOT']);
  */
 export async function runLoop(o: LoopOptions): Promise<number> {
   const lock = takeLock(o.dcDir, o.now());
-  if (lock.tookOver) o.print(`warning: took over loop.lock of pid ${lock.tookOver.pid} (started ${lock.tookOver.start}), which is no longer running\n`);
+  if (lock.tookOver) {
+    const t = lock.tookOver;
+    o.print(t.pid > 0 ? `warning: took over loop.lock of pid ${t.pid} (started ${t.start}), which is no longer running\n` : 'warning: took over an empty or unreadable loop.lock left by a loop that died while writing it\n');
+  }
   const stop = new AbortController();
   let exitCode = 0;
   let signals = 0;
@@ -140,7 +143,8 @@ export async function runLoop(o: LoopOptions): Promise<number> {
           signal: stop.signal,
           say,
         });
-        say(passSummary(r.dayDir, r.pass, o.policy));
+        // A pass stopped by a signal before planning has no counts of its own to sum up.
+        if (r.pass > 0) say(passSummary(r.dayDir, r.pass, o.policy));
         failures = 0;
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;

@@ -14,15 +14,34 @@ export class LockHeldError extends Error {
     readonly holder: LockInfo,
     readonly file: string,
   ) {
-    super(`another loop holds ${file}: pid ${holder.pid} on ${holder.host}, started ${holder.start}; stop it first (kill ${holder.pid}), or use another --dc`);
+    super(
+      holder.pid > 0
+        ? `another loop holds ${file}: pid ${holder.pid} on ${holder.host}, started ${holder.start}; stop it first (kill ${holder.pid}), or use another --dc`
+        : `${file} is empty or unreadable: another loop may be taking it right now; try again in a few seconds, or remove it if no loop runs`,
+    );
     this.name = 'LockHeldError';
+  }
+}
+
+/** How old an unreadable lock file must be before it counts as left behind. */
+const UNREADABLE_GRACE_MS = 5_000;
+
+function readHolder(file: string): LockInfo | null {
+  try {
+    const held = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<LockInfo>;
+    if (!Number.isInteger(held.pid) || held.pid! <= 0 || typeof held.host !== 'string') return null;
+    return { pid: held.pid!, host: held.host, start: String(held.start ?? 'unknown') };
+  } catch {
+    return null;
   }
 }
 
 /**
  * `<home>/<dc>/loop.lock`: one loop per datacenter. Created with O_EXCL, so
  * two loops starting together cannot both win. A lock whose pid is gone (on
- * this host) is taken over, and the caller is told so.
+ * this host) is taken over, and the caller is told so. So is an empty or
+ * unreadable one (a loop that died writing it) once it is a few seconds old;
+ * a younger one may be another loop's, between its create and its write.
  */
 export function takeLock(dcDir: string, now: Date): { release: () => void; tookOver: LockInfo | null } {
   fs.mkdirSync(dcDir, { recursive: true });
@@ -32,8 +51,15 @@ export function takeLock(dcDir: string, now: Date): { release: () => void; tookO
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const fd = fs.openSync(file, 'wx', 0o644);
-      fs.writeSync(fd, JSON.stringify(me) + '\n');
-      fs.fsyncSync(fd);
+      try {
+        fs.writeSync(fd, JSON.stringify(me) + '\n');
+        fs.fsyncSync(fd);
+      } catch (e) {
+        // A full disk: leave no empty lock behind to refuse the next loop.
+        fs.closeSync(fd);
+        fs.rmSync(file, { force: true });
+        throw e;
+      }
       fs.closeSync(fd);
       let released = false;
       return {
@@ -51,13 +77,18 @@ export function takeLock(dcDir: string, now: Date): { release: () => void; tookO
       };
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      let held: LockInfo;
-      try {
-        held = JSON.parse(fs.readFileSync(file, 'utf8')) as LockInfo;
-      } catch {
-        held = { pid: 0, host: os.hostname(), start: 'unknown' };
-      }
-      if (held.host !== me.host || pidAlive(held.pid)) throw new LockHeldError(held, file);
+      let held = readHolder(file);
+      if (held === null) {
+        let age = 0;
+        try {
+          age = Date.now() - fs.statSync(file).mtimeMs;
+        } catch {
+          continue; // removed meanwhile: try again
+        }
+        const unreadable: LockInfo = { pid: 0, host: me.host, start: 'unknown' };
+        if (age < UNREADABLE_GRACE_MS) throw new LockHeldError(unreadable, file);
+        held = unreadable;
+      } else if (held.host !== me.host || pidAlive(held.pid)) throw new LockHeldError(held, file);
       tookOver = held;
       fs.rmSync(file, { force: true });
     }
