@@ -1,18 +1,20 @@
-// Bundles the CLI into one CommonJS file: start-up then compiles one file
-// instead of resolving and linking hundreds of modules. Packages that only
-// some commands need stay outside the bundle and load when those commands run.
+// Bundles the CLI into two CommonJS files: dist/main.cjs (the command line and
+// the query commands) and dist/ops.cjs (sources, policy, remote exec, the
+// loop), loaded only when one of those commands runs. Start-up then compiles
+// one small file instead of resolving hundreds of modules. Packages that only
+// some commands need stay outside the bundles and load when those commands run.
 import { build } from 'esbuild';
 import { rmSync } from 'node:fs';
 
 rmSync('dist', { recursive: true, force: true });
-await build({
-  entryPoints: ['src/cli/main.ts'],
-  outfile: 'dist/main.cjs',
+const common = {
   bundle: true,
   format: 'cjs',
   platform: 'node',
   target: 'node20',
   legalComments: 'none',
   logLevel: 'warning',
-  external: ['yaml', 'seedrandom', 'fast-csv', 'execa', 'chalk'],
-});
+  external: ['yaml', 'seedrandom', 'fast-csv', 'execa', 'chalk', './ops.cjs'],
+};
+await build({ ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/main.cjs', define: { OPS_BUNDLE: '"./ops.cjs"' } });
+await build({ ...common, entryPoints: ['src/cli/ops.ts'], outfile: 'dist/ops.cjs' });

@@ -1,13 +1,4 @@
-import { ConfigError } from '../config/errors.js';
-import { TableError } from '../sets/cursor.js';
-import { ExpressionError, NotSortedError } from '../sets/errors.js';
-import { BrokenPipe, MissingInputError, writeErr } from '../store/fsio.js';
-import { GroupWriteError } from '../store/group.js';
-import { DayError } from '../store/layout.js';
-import { UsageError } from './context.js';
-import { UnknownNameError } from './operands.js';
-import { RecipeError } from '../policy/recipes.js';
-import { LockHeldError } from '../store/lock.js';
+import { writeErr } from '../store/fsio.js';
 
 /** Thrown by a command that has already said what went wrong. */
 export class ExitError extends Error {
@@ -21,43 +12,49 @@ export class ExitError extends Error {
 }
 
 /**
+ * Errors that carry a message a person can act on, by name, with their exit
+ * code. Matching the name rather than the class keeps this map valid for the
+ * commands that live in the second bundle (dist/ops.cjs), which has its own
+ * copies of the classes.
+ */
+const KNOWN: Record<string, number> = {
+  ExpressionError: 2,
+  UsageError: 2,
+  DayError: 2,
+  MissingInputError: 1,
+  UnknownNameError: 1,
+  ConfigError: 1,
+  TableError: 1,
+  GroupWriteError: 1,
+  RecipeError: 1,
+  LockHeldError: 1,
+  SourceError: 1,
+  AdapterError: 1,
+  TableUnionError: 1,
+};
+
+/**
  * The one place errors become exit codes: 0 done (a closed pipe is done),
  * 1 failure, 2 usage, 3 refused by a safety invariant or a failed source.
  */
 export function exitCodeOf(e: unknown, trace = false): number {
   const say = (msg: string) => writeErr(`breakfix: ${msg}\n`);
-  if (e instanceof BrokenPipe) return 0;
-  if (e instanceof ExitError) {
-    if (e.message) say(e.message);
-    return e.code;
+  const err = e as (NodeJS.ErrnoException & { hint?: string; exitCode?: number }) | null;
+  const name = err?.name ?? '';
+  if (name === 'BrokenPipe' || err?.code === 'EPIPE') return 0;
+  if (name === 'ExitError') {
+    if (err!.message) say(err!.message);
+    return (e as ExitError).code;
   }
-  if (e instanceof NotSortedError) {
-    say(e.message);
-    writeErr(`  hint: ${e.hint}\n`);
+  if (name === 'NotSortedError') {
+    say(err!.message);
+    writeErr(`  hint: ${err!.hint}\n`);
     return 1;
   }
-  if (e instanceof ExpressionError) {
-    say(e.message);
-    return 2;
+  if (name in KNOWN) {
+    say(err!.message);
+    return KNOWN[name]!;
   }
-  if (e instanceof UsageError || e instanceof DayError) {
-    say(e.message);
-    return 2;
-  }
-  if (
-    e instanceof MissingInputError ||
-    e instanceof UnknownNameError ||
-    e instanceof ConfigError ||
-    e instanceof TableError ||
-    e instanceof GroupWriteError ||
-    e instanceof RecipeError ||
-    e instanceof LockHeldError
-  ) {
-    say(e.message);
-    return 1;
-  }
-  const err = e as NodeJS.ErrnoException;
-  if (err?.code === 'EPIPE') return 0;
   if (err?.code === 'EROFS' || err?.code === 'ENOSPC' || err?.code === 'EACCES') {
     say(`${err.message} (nothing was half-written: each file is the old one or the new one)`);
     return 1;

@@ -9,6 +9,16 @@ import { writeErr } from '../store/fsio.js';
  * the sources, the policy or the remote-exec code at start-up.
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
+/**
+ * The second bundle. Built from src/cli/ops.ts; when running from the sources
+ * (tests import modules directly) the path is only resolved if a command is run.
+ */
+function ops(): Promise<typeof import('./ops.js')> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return Promise.resolve(require(OPS_BUNDLE) as typeof import('./ops.js'));
+}
+declare const OPS_BUNDLE: string;
+
 type Runner = (args: unknown[], opts: any, g: GlobalOptions, deps: Deps) => Promise<number> | number;
 
 function intArg(name: string) {
@@ -92,12 +102,12 @@ export function buildProgram(deps: Deps, done: (code: number) => void): Command 
     .description('run the datacenter\'s sources into today\'s directory')
     .argument('[sources...]', 'only these sources')
     .option('--force', 'pull stable sources again even if pulled today')
-    .action(lazy(() => import('./commands/pull.js')));
+    .action(lazy(() => ops().then((m) => m.pull)));
 
   program
     .command('derive')
     .description('evaluate the policy\'s recipes (groups.yaml) into today\'s directory')
-    .action(lazy(() => import('./commands/derive.js')));
+    .action(lazy(() => ops().then((m) => m.derive)));
 
   const opList = (v: string, prev: string[] = []) => [...prev, v];
   program
@@ -105,7 +115,7 @@ export function buildProgram(deps: Deps, done: (code: number) => void): Command 
     .description('budgets and selections from today\'s groups (a dry run) into plans/<pass>/')
     .option('--op <op>', 'only this operation (repeatable)', opList)
     .option('--seed <seed>', 'seed of the shuffle, to repeat a plan exactly')
-    .action(lazy(() => import('./commands/plan.js')));
+    .action(lazy(() => ops().then((m) => m.plan)));
 
   program
     .command('pass')
@@ -114,13 +124,13 @@ export function buildProgram(deps: Deps, done: (code: number) => void): Command 
     .option('--seed <seed>', 'seed of the shuffle, to repeat a pass exactly')
     .option('--force', 'pull stable sources again')
     .option('--apply', 'act on the plan (default: a dry run)')
-    .action(lazy(() => import('./commands/pass.js')));
+    .action(lazy(() => ops().then((m) => m.pass)));
 
   program
     .command('apply')
     .description('act on a saved plan of today, after re-checking every invariant on fresh state')
     .option('--pass <n>', 'the pass to apply (default: the latest)')
-    .action(lazy(() => import('./commands/apply.js')));
+    .action(lazy(() => ops().then((m) => m.apply)));
 
   program
     .command('policy')
@@ -128,13 +138,13 @@ export function buildProgram(deps: Deps, done: (code: number) => void): Command 
     .argument('<action>', 'explain or check')
     .argument('[cluster]', 'only this cluster (explain)')
     .option('--json', 'print JSON (explain)')
-    .action(lazy(() => import('./commands/policy.js')));
+    .action(lazy(() => ops().then((m) => m.policy)));
 
   program
     .command('exec')
     .description('run a command on the hosts of an expression: exec EXPR -- CMD [ARG...]')
     .argument('<expr...>', 'the hosts: a set expression')
-    .action(lazy(() => import('./commands/exec.js')));
+    .action(lazy(() => ops().then((m) => m.exec)));
 
   program
     .command('loop')
@@ -144,7 +154,7 @@ export function buildProgram(deps: Deps, done: (code: number) => void): Command 
     .option('--max-passes <n>', 'stop after n passes', intArg('--max-passes'))
     .option('--seed <seed>', 'seed: pass n uses <seed>.<n>')
     .option('--op <op>', 'only this operation (repeatable)', opList)
-    .action(lazy(() => import('./commands/loop.js')));
+    .action(lazy(() => ops().then((m) => m.loop)));
 
   program
     .command('trend')
@@ -153,7 +163,7 @@ export function buildProgram(deps: Deps, done: (code: number) => void): Command 
     .option('--passes <n>', 'the last n passes of the day', intArg('--passes'))
     .option('--days <n>', 'the last count of each of the last n days', intArg('--days'))
     .option('--json', 'print JSON')
-    .action(lazy(() => import('./commands/trend.js')));
+    .action(lazy(() => ops().then((m) => m.trend)));
 
   program
     .command('demo')
@@ -161,7 +171,7 @@ export function buildProgram(deps: Deps, done: (code: number) => void): Command 
     .option('--home <dir>', 'where to build it (default: a new directory here)')
     .option('--passes <n>', 'how many passes', intArg('--passes'), 4)
     .option('--seed <seed>', 'seed of the simulated datacenter and of the passes', '1')
-    .action(lazy(() => import('./commands/demo.js')));
+    .action(lazy(() => ops().then((m) => m.demo)));
 
   program.addOption(new Option('--trace', 'print stack traces of errors').hideHelp());
   return program;

@@ -182,7 +182,12 @@ export function rebuildGroup(dayDir: string, name: string, parts: PartInfo[]): M
   return meta;
 }
 
-export class TableUnionError extends Error {}
+export class TableUnionError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TableUnionError';
+  }
+}
 
 /** Rewrites a shared table as the union of the parts' rows; a key in two parts is an error naming both. */
 export function rebuildTable(dayDir: string, name: string, parts: PartInfo[]): Meta {
