@@ -56,6 +56,8 @@ export interface SourceRun {
   /** This pass's pull outcomes, when the pass pulled. */
   failed: Map<string, string>;
   maxAge: Map<string, number | null>;
+  /** The cluster of each per-cluster source (absent: the source is about every cluster). */
+  clusterOf?: Map<string, string | null>;
 }
 
 /**
@@ -142,7 +144,7 @@ export function readFleetState(opts: {
           statuses.set(`(${name})`, { name: `for ${file}`, ok: false, time: null, maxAgeMs: null, reason: `no ${file} today: HDFS state unknown, configure and pull an hdfs source` });
         }
         if (meta?.kind === 'source' && meta.source) {
-          for (const s of meta.source.split(' ')) if (!statuses.has(s)) statuses.set(s, { name: s, ok: !opts.sources.failed.has(s), time: new Date(meta.time), maxAgeMs: opts.sources.maxAge.get(s) ?? null, reason: opts.sources.failed.get(s) });
+          for (const s of meta.source.split(' ')) if (!statuses.has(s)) statuses.set(s, { name: s, ok: !opts.sources.failed.has(s), time: new Date(meta.time), maxAgeMs: opts.sources.maxAge.get(s) ?? null, reason: opts.sources.failed.get(s), cluster: opts.sources.clusterOf?.get(s) ?? null });
         }
         continue;
       }
@@ -153,6 +155,7 @@ export function readFleetState(opts: {
           time: new Date(p.time),
           maxAgeMs: opts.sources.maxAge.get(p.source) ?? null,
           reason: opts.sources.failed.get(p.source),
+          cluster: opts.sources.clusterOf?.get(p.source) ?? null,
         });
       }
     }
@@ -165,7 +168,7 @@ export function readFleetState(opts: {
       const writes = new Set(kin.flatMap((p) => [...p.groups, ...p.tables]));
       const reads = [...deps.base].map((n) => (n === 'inventory' ? 'inventory.tsv' : n === 'hdfs-health' ? 'hdfs-health.tsv' : n));
       if (kin.length > 0 && !reads.some((f) => writes.has(f))) continue;
-      statuses.set(name, { name, ok: false, time: null, maxAgeMs: opts.sources.maxAge.get(name) ?? null, reason });
+      statuses.set(name, { name, ok: false, time: null, maxAgeMs: opts.sources.maxAge.get(name) ?? null, reason, cluster: opts.sources.clusterOf?.get(name) ?? null });
     }
     opSources.set(op, [...statuses.values()]);
     const counts: Array<{ group: string; before: number | null; after: number }> = [];

@@ -139,10 +139,13 @@ export interface SourceStatus {
   time: Date | null;
   maxAgeMs: number | null;
   reason?: string;
+  /** A per-cluster source (hdfs-dw1) speaks for its own cluster only. */
+  cluster?: string | null;
 }
 
 /** 6. No op acts on a source that failed or is older than its max_age. */
 export function checkSource(op: Op, cluster: string, s: SourceStatus, now: Date): Refusal | null {
+  if (s.cluster && s.cluster !== cluster) return null;
   const refuse = (message: string): Refusal => ({ host: null, cluster, op, invariant: 6, message });
   if (!s.ok) return refuse(`source ${s.name} failed this pass${s.reason ? ` (${s.reason.split('\n')[0]})` : ''}: nothing that depends on it is done`);
   if (!s.time) return refuse(`source ${s.name} has never been pulled today: pull it first`);

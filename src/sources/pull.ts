@@ -128,6 +128,7 @@ export async function pullSources(sources: LoadedSource[], run: PullRun): Promis
 export interface SourceRunState {
   failed: Map<string, string>;
   maxAge: Map<string, number | null>;
+  clusterOf: Map<string, string | null>;
 }
 
 /** Pulls a datacenter's sources, printing one line per source as each finishes. */
@@ -159,6 +160,7 @@ export async function pullAndReport(o: {
     run: {
       failed: new Map(outcomes.filter((x) => x.status === 'failed').map((x) => [x.name, x.reason ?? 'failed'])),
       maxAge: new Map(o.sources.map((s) => [s.name, s.common.maxAgeMs])),
+      clusterOf: new Map(o.sources.map((s) => [s.name, s.type.clusterOf?.(s.config)?.name ?? null])),
     },
   };
 }

@@ -141,7 +141,9 @@ function checkPlan(planDir: string, s: Scenario): { refusals: string[]; chosen: 
       rows.push({ cluster, op, archetype: rule.archetype, workers: n, cap, busy, headroom, candidates: candidates.length, chosen: chosen.length });
 
       const before = refusals.length;
-      if (s.failed?.has(op)) refusals.push(`${cluster} ${op} - 6`);
+      // A per-cluster source (hdfs-dw1, yarn-dw1) speaks for its own cluster only.
+      const failedSource = s.failed?.get(op);
+      if (failedSource && (!/-(dw\d+|hb-meta|dev\d+)$/.test(failedSource) || failedSource.endsWith(`-${cluster}`))) refusals.push(`${cluster} ${op} - 6`);
       if ((op === 'drain' || op === 'rekick') && (spec.missingBlocks > 0 || spec.underReplicated > MAX_UNDER_REPLICATED)) refusals.push(`${cluster} ${op} - 3`);
       const inFlight = new Set(hosts.filter((h) => T.get(h.host)!.inFlight[op]).map((h) => h.datagroup));
       if (op === 'drain' && inFlight.size > MAX_DATAGROUPS) refusals.push(`${cluster} ${op} - 4`);
@@ -430,17 +432,18 @@ describe('a failing source', () => {
     expect(R.e!.out).toMatch(/^yarn-dw1\s+failed/m);
     // only the drain reads YARN's groups (broken-in-service)
     const { refusals } = checkPlan(E.plan(1), { dc: DC, noYarn: new Set(['dw1']), failed: new Map([['drain', 'yarn-dw1']]) });
-    expect(refusals.filter((r) => r.endsWith(' 6'))).toHaveLength(DC.clusters.length);
+    // yarn-dw1 speaks for dw1 only: the other clusters' drains go ahead
+    expect(refusals.filter((r) => r.endsWith(' 6'))).toEqual(['dw1 drain - 6']);
   });
 
-  it('at a later pass: its groups are kept, and every op that reads them is refused', () => {
+  it('at a later pass: its groups are kept, and every op of its cluster that reads them is refused', () => {
     expect(R.f1!.code).toBe(3);
     expect(R.f2!.code, show(R.f2!)).toBe(3);
     expect(R.f2!.out).toMatch(/^hdfs-dw1\s+failed/m);
     // every op reads HDFS's groups
     const failed = new Map(OPS.map((op) => [op, 'hdfs-dw1']));
-    const { chosen } = checkPlan(F.plan(2), { dc: DC, failed });
-    expect(chosen).toBe(0);
+    const { refusals } = checkPlan(F.plan(2), { dc: DC, failed });
+    expect(refusals.filter((r) => r.endsWith(' 6')).sort()).toEqual(OPS.map((op) => `dw1 ${op} - 6`).sort());
     // the first pass planned as usual
     checkPlan(F.plan(1), { dc: DC });
   });
