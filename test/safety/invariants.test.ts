@@ -190,6 +190,11 @@ describe('6. no op on a failed, stale or swinging source', () => {
     expect(r.message).toContain('GSS initiate failed');
     expect(r.message).not.toContain('more');
   });
+  it('a per-cluster source speaks for its own cluster only', () => {
+    refused(checkSource('drain', 'dw1', src({ ok: false, cluster: 'dw1' }), NOW), 6, { cluster: 'dw1', op: 'drain', host: null });
+    expect(checkSource('drain', 'dw2', src({ ok: false, cluster: 'dw1' }), NOW)).toBeNull();
+    refused(checkSource('drain', 'dw2', src({ ok: false, cluster: null }), NOW), 6, { cluster: 'dw2', op: 'drain', host: null });
+  });
   it('a source never pulled', () => {
     refused(checkSource('drain', 'dw1', src({ time: null }), NOW), 6, { cluster: 'dw1', op: 'drain', host: null });
   });
