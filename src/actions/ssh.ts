@@ -3,7 +3,7 @@ import path from 'node:path';
 import fs from 'node:fs';
 import type { ExecConfig } from '../config/config.js';
 import { perHostAdapter } from './per-host.js';
-import { shellCommand, withHost } from './quote.js';
+import { remoteCommand, withHost } from './quote.js';
 import type { Adapter } from './types.js';
 
 /** Short, private: a control socket path must stay under ~100 bytes. */
@@ -21,7 +21,7 @@ export function sshArgv(cfg: ExecConfig, host: string, argv: string[]): string[]
   if (cfg.controlPersistS > 0) {
     args.push('-o', 'ControlMaster=auto', '-o', `ControlPath=${controlDir()}/%C`, '-o', `ControlPersist=${cfg.controlPersistS}`);
   }
-  args.push('--', host, shellCommand(withHost(argv, host)));
+  args.push('--', host, remoteCommand(withHost(argv, host), cfg.timeoutMs));
   return args;
 }
 
