@@ -2,11 +2,11 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
-import { shippedPolicyDir } from './policy-files.js';
+import { packageRoot, shippedPolicyDir } from './policy-files.js';
 
 /** The simulated datacenter's executables, shipped in fixtures/sim/bin. */
 export function simBin(): string {
-  return path.resolve(__dirname, '..', 'fixtures', 'sim', 'bin');
+  return path.join(packageRoot(), 'fixtures', 'sim', 'bin');
 }
 
 export const DEMO_CLUSTERS: Array<[string, number]> = [

@@ -4,9 +4,21 @@ import { YamlFile } from '../config/yamlsrc.js';
 import { parsePolicy, parseRecipes } from '../policy/load.js';
 import type { Policy } from '../policy/types.js';
 
-/** The policy shipped with breakfix: `policy/` beside the bundle's directory. */
+/**
+ * breakfix's own directory, the one holding package.json, policy/ and
+ * fixtures/: the parent of dist/ in the bundle, two levels up from src/pass/
+ * when the sources run directly (tests, tsx).
+ */
+export function packageRoot(): string {
+  for (let d = __dirname; ; d = path.dirname(d)) {
+    if (fs.existsSync(path.join(d, 'package.json')) && fs.existsSync(path.join(d, 'policy'))) return d;
+    if (path.dirname(d) === d) return path.resolve(__dirname, '..');
+  }
+}
+
+/** The policy shipped with breakfix: `policy/` in the package's directory. */
 export function shippedPolicyDir(): string {
-  return path.resolve(__dirname, '..', 'policy');
+  return path.join(packageRoot(), 'policy');
 }
 
 /** `--policy`, then `policy:` in the config, then the shipped example. */
