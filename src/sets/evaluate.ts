@@ -51,6 +51,41 @@ export function mergeCursors(cursors: Cursor[], visit: (mask: number, from: numb
   }
 }
 
+/**
+ * Every distinct line of any number of cursors, in byte order: a union needs
+ * no bit mask, so it is not held to mergeCursors' 30 operands (a datacenter
+ * with more clusters than that has more parts to a shared group). `from` is
+ * a cursor holding the line.
+ */
+export function unionCursors(cursors: Cursor[], visit: (from: number) => void): void {
+  if (cursors.length <= 30) return mergeCursors(cursors, (_mask, from) => visit(from));
+  let live = 0;
+  for (const c of cursors) if (c.next()) live++;
+  const holders: number[] = [];
+  while (live > 0) {
+    let min = -1;
+    holders.length = 0;
+    for (let i = 0; i < cursors.length; i++) {
+      const c = cursors[i]!;
+      if (c.done) continue;
+      if (min >= 0) {
+        const m = cursors[min]!;
+        const cmp = compareWords(c.dv, c.start, c.end, m.dv, m.start, m.end);
+        if (cmp > 0) continue;
+        if (cmp === 0) {
+          holders.push(i);
+          continue;
+        }
+      }
+      min = i;
+      holders.length = 0;
+      holders.push(i);
+    }
+    visit(min);
+    for (const i of holders) if (!cursors[i]!.next()) live--;
+  }
+}
+
 /** The common case, `A - B` and friends, without the general loop's bookkeeping. */
 function mergeTwo(a: Cursor, b: Cursor, visit: (mask: number, from: number) => void): void {
   let ha = a.next();

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { compareBuffers } from '../sets/compare.js';
 import { PlainCursor } from '../sets/cursor.js';
-import { mergeCursors } from '../sets/evaluate.js';
+import { unionCursors } from '../sets/evaluate.js';
 import { fileSource } from './fsio.js';
 import { GroupWriter } from './group.js';
 import { writeMeta, type Meta } from './meta.js';
@@ -160,7 +160,7 @@ export function rebuildGroup(dayDir: string, name: string, parts: PartInfo[]): M
   const w = new GroupWriter(path.join(dayDir, name), name);
   try {
     const cursors = files.map((f) => new PlainCursor(fileSource(f)));
-    mergeCursors(cursors, (_mask, from) => {
+    unionCursors(cursors, (from) => {
       const c = cursors[from]!;
       w.add(Buffer.from(c.buf.subarray(c.start, c.end)));
     });

@@ -615,3 +615,47 @@ describe('a home that turns read-only, or a full disk', () => {
     expect(whole.problems).toEqual([]);
   });
 });
+
+// ---------------------------------------------------------------- many clusters
+
+describe('a datacenter of more clusters than an expression has operands', () => {
+  it('puts every cluster\'s HDFS and YARN hosts into the shared groups', () => {
+    const n = 31;
+    const dir = tempDir('breakfix-loop-');
+    const simDir = path.join(dir, 'sim');
+    const names = Array.from({ length: n }, (_, i) => `k${String(i + 1).padStart(2, '0')}`);
+    const init = spawnSync(SIM, ['init', '--sim', simDir, '--seed', '3', '--domain', 'k.example.com', '--clusters', names.map((c) => `${c}:2`).join(',')], { encoding: 'utf8' });
+    expect(init.status, init.stderr).toBe(0);
+    const bin = path.dirname(SIM);
+    const config = ['home: ./home', `policy: ${JSON.stringify(path.join(path.dirname(BIN), '..', 'policy'))}`, 'hostnames: { domain: k.example.com }', 'datacenters:', '  k:', '    clusters:'];
+    for (const c of names) config.push(`      ${c}: { namenodes: [${c}-nn1.k.example.com, ${c}-nn2.k.example.com], resourcemanagers: [${c}-rm1.k.example.com] }`);
+    config.push(
+      '    sources:',
+      '      inventory:',
+      '        type: inventory',
+      `        command: [${JSON.stringify(path.join(bin, 'inventory'))}, --sim, ${JSON.stringify(simDir)}]`,
+      '        format: csv',
+      '        columns: { host: hostname, cluster: cluster, role: role, lifecycle: status, rack: rack, datagroup: datagroup, ticket: ticket }',
+      '        flags: [hadoop_exclude, responsive, puppet_ok, rekick-in-progress, rekicked]',
+    );
+    for (const c of names) {
+      const conf = JSON.stringify(path.join(simDir, 'clusters', c, 'conf'));
+      config.push(
+        `      hdfs-${c}: { type: hdfs, cluster: ${c}, report: { command: [${JSON.stringify(path.join(bin, 'hdfs'))}, --config, ${conf}, dfsadmin, -report] } }`,
+        `      yarn-${c}: { type: yarn, cluster: ${c}, nodes: { command: [${JSON.stringify(path.join(bin, 'yarn'))}, --config, ${conf}, node, -list, -all] } }`,
+      );
+    }
+    fs.writeFileSync(path.join(dir, 'breakfix.yaml'), config.join('\n') + '\n');
+    const dc: Dc = { dir, config: path.join(dir, 'breakfix.yaml'), simDir, dcDir: path.join(dir, 'home', 'k') };
+    const r = run(dc, ['loop', '--max-passes', '1', '--op', 'drain']);
+    expect(r.code, r.out + r.err).toBe(0);
+    expect(r.out).not.toMatch(/\sfailed\s/);
+    const group = (g: string) => fs.readFileSync(path.join(dayDirOf(dc), g), 'utf8').split('\n').filter(Boolean);
+    const workers = names.flatMap((c) => [`${c}-dn001.k.example.com`, `${c}-dn002.k.example.com`]);
+    expect([...group('hdfs-live'), ...group('hdfs-dead')].sort()).toEqual(workers);
+    const yarn = ['yarn-running', 'yarn-unhealthy', 'yarn-lost', 'yarn-decommissioning', 'yarn-decommissioned'].flatMap(group);
+    expect(yarn.sort()).toEqual(workers);
+    const health = fs.readFileSync(path.join(dayDirOf(dc), 'hdfs-health.tsv'), 'utf8').split('\n').filter(Boolean);
+    expect(health.slice(1).map((l) => l.split('\t')[0])).toEqual(names);
+  });
+});
