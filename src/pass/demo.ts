@@ -95,12 +95,15 @@ function configText(simDir: string): string {
     );
   }
   lines.push(
-    '      # An on-node check of the hosts about to be drained, through the exec adapter.',
+    '      # An on-node check, through the exec adapter, of the hosts about to be drained or',
+    '      # rebooted. They are suspects, so many of them not answering is expected here; a',
+    '      # deployment checks every worker (over: hadoop-workers) and keeps the default 50%,',
+    '      # so that a network partition fails the source instead of condemning every host.',
     '      healthcheck:',
     '        type: healthcheck',
     '        over: candidate-drain',
     `        run: [${q(path.join(bin, 'healthcheck'))}, --sim, ${q(simDir)}, "{host}"]`,
-    '        max_unreachable_pct: 50',
+    '        max_unreachable_pct: 100',
     '        timeout: 60s',
     '    exec: { adapter: local, concurrency: 16, timeout: 30s, connect_timeout: 5s }',
     '',
