@@ -1,5 +1,8 @@
 import type { DatacenterConfig } from '../config/config.js';
 import { GroupWriteError } from '../store/group.js';
+import path from 'node:path';
+import { fsyncDir } from '../store/atomic.js';
+import { readMeta } from '../store/meta.js';
 import { listParts, readPartInfo, rebuildGroup, rebuildTable, recoverParts, replacePart, TableUnionError } from '../store/parts.js';
 import { isCanonicalHost } from './hostnames.js';
 import type { LoadedSource } from './load.js';
@@ -76,6 +79,8 @@ async function withTimeout<T>(ms: number, what: string, run: (signal: AbortSigna
  */
 export async function pullSources(sources: LoadedSource[], run: PullRun): Promise<SourceOutcome[]> {
   recoverParts(run.dayDir);
+  // Shared files left behind their parts by a killed pull are brought up to date first.
+  const touched = staleShared(run.dayDir);
   const pullOne = async (s: LoadedSource): Promise<SourceOutcome> => {
     const started = Date.now();
     const base = { name: s.name, type: s.common.type, counts: {}, notes: [], rejected: [] };
@@ -104,9 +109,8 @@ export async function pullSources(sources: LoadedSource[], run: PullRun): Promis
       checkResult(s.name, result);
       // Writing is synchronous: no other source's write can interleave with it.
       const info = replacePart(run.dayDir, s.name, result, run.now().toISOString(), s.common.volatile);
-      const parts = listParts(run.dayDir);
-      for (const g of new Set([...(had?.groups ?? []), ...info.groups])) rebuildGroup(run.dayDir, g, parts);
-      for (const t of new Set([...(had?.tables ?? []), ...info.tables])) rebuildTable(run.dayDir, t, parts);
+      for (const g of [...(had?.groups ?? []), ...info.groups]) touched.groups.add(g);
+      for (const t of [...(had?.tables ?? []), ...info.tables]) touched.tables.add(t);
       outcome = { ...base, status: 'ok', seconds: seconds(), counts: info.counts, notes: result.notes, rejected: result.rejected };
     } catch (e) {
       const known = e instanceof SourceError || e instanceof GroupWriteError || e instanceof TableUnionError;
@@ -119,9 +123,61 @@ export async function pullSources(sources: LoadedSource[], run: PullRun): Promis
   // Sources that read groups (healthchecks over hadoop-workers) run after the rest.
   const readers = sources.filter((s) => (s.type.readsGroups?.(s.config) ?? []).length > 0);
   const first = await Promise.all(sources.filter((s) => !readers.includes(s)).map(pullOne));
+  rebuildShared(run, touched, first);
   if (readers.length > 0) run.betweenPhases?.();
   const second = await Promise.all(readers.map(pullOne));
+  rebuildShared(run, touched, second);
   return [...first, ...second];
+}
+
+interface Touched {
+  groups: Set<string>;
+  tables: Set<string>;
+}
+
+/** Shared groups and tables older than a part they are made from, or missing. */
+function staleShared(dayDir: string): Touched {
+  const out: Touched = { groups: new Set(), tables: new Set() };
+  for (const p of listParts(dayDir)) {
+    for (const [names, set] of [[p.groups, out.groups], [p.tables, out.tables]] as const) {
+      for (const n of names) {
+        const meta = readMeta(dayDir, n);
+        if (!meta || meta.time < p.time) set.add(n);
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Rebuilds each shared group and table the phase's sources touched, once, from
+ * all the latest parts (not once per source: with 80 per-cluster sources that
+ * would read every part 80 times). A table two sources disagree on (the same
+ * key from both) stays as it was, and those sources are reported failed.
+ */
+function rebuildShared(run: PullRun, touched: Touched, outcomes: SourceOutcome[]): void {
+  if (touched.groups.size === 0 && touched.tables.size === 0) return;
+  const parts = listParts(run.dayDir);
+  for (const g of touched.groups) rebuildGroup(run.dayDir, g, parts, false);
+  for (const t of touched.tables) {
+    try {
+      rebuildTable(run.dayDir, t, parts, false);
+    } catch (e) {
+      if (!(e instanceof TableUnionError)) throw e;
+      for (const o of outcomes) {
+        if (o.status === 'ok' && parts.some((p) => p.source === o.name && p.tables.includes(t))) {
+          o.status = 'failed';
+          o.reason = e.message;
+          run.onOutcome?.(o);
+        }
+      }
+    }
+  }
+  // Each file was fsynced before its rename; the directories once for the batch.
+  fsyncDir(run.dayDir);
+  fsyncDir(path.join(run.dayDir, '.meta'));
+  touched.groups.clear();
+  touched.tables.clear();
 }
 
 /** What the invariants need to know of a pull: which sources failed, and each one's max_age. */

@@ -17,7 +17,7 @@ export function tempNameFor(target: string): string {
   return path.join(dir, `.${base}.${process.pid}.${rand}${TMP_SUFFIX}`);
 }
 
-function fsyncDir(dir: string): void {
+export function fsyncDir(dir: string): void {
   let fd: number | null = null;
   try {
     fd = fs.openSync(dir, 'r');
@@ -41,7 +41,15 @@ export class AtomicFile {
   private used = 0;
   bytes = 0;
 
-  constructor(readonly target: string) {
+  /**
+   * @param syncDir fsync the directory after the rename (default). Files written
+   *   into a directory that is itself renamed into place later skip it, and
+   *   that directory is fsynced once instead.
+   */
+  constructor(
+    readonly target: string,
+    private readonly syncDir = true,
+  ) {
     fs.mkdirSync(path.dirname(target), { recursive: true });
     this.tmp = tempNameFor(target);
     this.fd = fs.openSync(this.tmp, 'wx', 0o644);
@@ -77,7 +85,7 @@ export class AtomicFile {
     fs.closeSync(this.fd);
     this.closed = true;
     fs.renameSync(this.tmp, this.target);
-    fsyncDir(path.dirname(this.target));
+    if (this.syncDir) fsyncDir(path.dirname(this.target));
     return this.hash.digest('hex');
   }
 
@@ -95,8 +103,8 @@ export class AtomicFile {
   }
 }
 
-export function writeFileAtomic(target: string, data: string | Uint8Array): string {
-  const f = new AtomicFile(target);
+export function writeFileAtomic(target: string, data: string | Uint8Array, syncDir = true): string {
+  const f = new AtomicFile(target, syncDir);
   try {
     f.write(typeof data === 'string' ? Buffer.from(data) : data);
     return f.commit();

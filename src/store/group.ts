@@ -25,8 +25,9 @@ export class GroupWriter {
   constructor(
     readonly target: string,
     private readonly what = path.basename(target),
+    syncDir = true,
   ) {
-    this.file = new AtomicFile(target);
+    this.file = new AtomicFile(target, syncDir);
   }
 
   add(line: string | Buffer): void {

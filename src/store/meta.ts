@@ -23,8 +23,8 @@ export function metaPath(dir: string, name: string): string {
   return path.join(dir, '.meta', `${name}.json`);
 }
 
-export function writeMeta(dir: string, name: string, meta: Meta): void {
-  writeFileAtomic(metaPath(dir, name), JSON.stringify(meta, null, 2) + '\n');
+export function writeMeta(dir: string, name: string, meta: Meta, syncDir = true): void {
+  writeFileAtomic(metaPath(dir, name), JSON.stringify(meta, null, 2) + '\n', syncDir);
 }
 
 /** The meta of a file, or null when there is none or it cannot be read. */

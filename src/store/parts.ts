@@ -7,7 +7,7 @@ import { fileSource } from './fsio.js';
 import { GroupWriter } from './group.js';
 import { writeMeta, type Meta } from './meta.js';
 import { readTable, writeTable, type Row } from './table.js';
-import { tempNameFor, writeFileAtomic } from './atomic.js';
+import { fsyncDir, tempNameFor, writeFileAtomic } from './atomic.js';
 
 /**
  * Each source's own output is kept under `.parts/<source>/`; a shared group or
@@ -95,13 +95,13 @@ export function replacePart(dayDir: string, source: string, data: PartData, time
   try {
     for (const [name, hosts] of data.groups) {
       const bufs = [...new Set(hosts)].map((h) => Buffer.from(h)).sort(compareBuffers);
-      const w = new GroupWriter(path.join(fresh, name), `${source}: ${name}`);
+      const w = new GroupWriter(path.join(fresh, name), `${source}: ${name}`, false);
       for (const b of bufs) w.add(b);
       shas[name] = w.commit();
       counts[name] = bufs.length;
     }
     for (const [name, t] of data.tables) {
-      const m = writeTable(fresh, name, t.columns, t.rows, { kind: 'table', source, inputs: [], time });
+      const m = writeTable(fresh, name, t.columns, t.rows, { kind: 'table', source, inputs: [], time }, false);
       counts[name] = m.count;
       shas[name] = m.sha256;
     }
@@ -118,11 +118,15 @@ export function replacePart(dayDir: string, source: string, data: PartData, time
     counts,
     shas,
   };
-  writeFileAtomic(path.join(fresh, '.part.json'), JSON.stringify(info, null, 2) + '\n');
+  writeFileAtomic(path.join(fresh, '.part.json'), JSON.stringify(info, null, 2) + '\n', false);
+  // Every file in it was fsynced; the directory once, before it becomes visible.
+  fsyncDir(path.join(fresh, '.meta'));
+  fsyncDir(fresh);
   const live = path.join(dir, source);
   const old = path.join(dir, `.${source}.${process.pid}.old`);
   if (fs.existsSync(live)) fs.renameSync(live, old);
   fs.renameSync(fresh, live);
+  fsyncDir(dir);
   fs.rmSync(old, { recursive: true, force: true });
   return info;
 }
@@ -132,7 +136,7 @@ export function replacePart(dayDir: string, source: string, data: PartData, time
  * into place (a new name, then renamed over the old one, so readers see the
  * old file or the new one), not read and written again.
  */
-function linkFromPart(dayDir: string, name: string, p: PartInfo, file: string, kind: Meta['kind']): Meta | null {
+function linkFromPart(dayDir: string, name: string, p: PartInfo, file: string, kind: Meta['kind'], syncDir: boolean): Meta | null {
   const sha256 = p.shas?.[file];
   const count = p.counts[file];
   if (sha256 === undefined || count === undefined) return null;
@@ -141,7 +145,8 @@ function linkFromPart(dayDir: string, name: string, p: PartInfo, file: string, k
   fs.linkSync(path.join(partsDir(dayDir), p.source, file), tmp);
   fs.renameSync(tmp, target);
   const meta: Meta = { kind, source: p.source, inputs: [`${PARTS}/${p.source}/${file}`], time: p.time, count, sha256, volatile: p.volatile };
-  writeMeta(dayDir, file, meta);
+  writeMeta(dayDir, file, meta, syncDir);
+  if (syncDir) fsyncDir(dayDir);
   void name;
   return meta;
 }
@@ -150,14 +155,15 @@ function linkFromPart(dayDir: string, name: string, p: PartInfo, file: string, k
  * Rewrites the shared group `name` as the union of every part that has it,
  * in one merge pass, then its meta.
  */
-export function rebuildGroup(dayDir: string, name: string, parts: PartInfo[]): Meta {
+/** With `syncDir` false the caller fsyncs the day directory and .meta once, after a batch. */
+export function rebuildGroup(dayDir: string, name: string, parts: PartInfo[], syncDir = true): Meta {
   const having = parts.filter((p) => p.groups.includes(name));
   if (having.length === 1) {
-    const linked = linkFromPart(dayDir, name, having[0]!, name, 'source');
+    const linked = linkFromPart(dayDir, name, having[0]!, name, 'source', syncDir);
     if (linked) return linked;
   }
   const files = having.map((p) => path.join(partsDir(dayDir), p.source, name));
-  const w = new GroupWriter(path.join(dayDir, name), name);
+  const w = new GroupWriter(path.join(dayDir, name), name, syncDir);
   try {
     const cursors = files.map((f) => new PlainCursor(fileSource(f)));
     unionCursors(cursors, (from) => {
@@ -178,7 +184,7 @@ export function rebuildGroup(dayDir: string, name: string, parts: PartInfo[]): M
     sha256,
     volatile: having.some((p) => p.volatile),
   };
-  writeMeta(dayDir, name, meta);
+  writeMeta(dayDir, name, meta, syncDir);
   return meta;
 }
 
@@ -190,10 +196,10 @@ export class TableUnionError extends Error {
 }
 
 /** Rewrites a shared table as the union of the parts' rows; a key in two parts is an error naming both. */
-export function rebuildTable(dayDir: string, name: string, parts: PartInfo[]): Meta {
+export function rebuildTable(dayDir: string, name: string, parts: PartInfo[], syncDir = true): Meta {
   const having = parts.filter((p) => p.tables.includes(name));
   if (having.length === 1) {
-    const linked = linkFromPart(dayDir, name, having[0]!, name, 'source');
+    const linked = linkFromPart(dayDir, name, having[0]!, name, 'source', syncDir);
     if (linked) return linked;
   }
   let columns: string[] | null = null;
@@ -219,5 +225,5 @@ export function rebuildTable(dayDir: string, name: string, parts: PartInfo[]): M
     inputs: having.map((p) => `${PARTS}/${p.source}/${name}`),
     time: having.map((p) => p.time).sort().pop() ?? new Date(0).toISOString(),
     volatile: having.some((p) => p.volatile),
-  });
+  }, syncDir);
 }

@@ -18,11 +18,12 @@ export function writeTable(
   columns: string[],
   rows: Row[],
   meta: Omit<Meta, 'count' | 'sha256'>,
+  syncDir = true,
 ): Meta {
   const file = name.endsWith('.tsv') ? name : `${name}.tsv`;
   const keyed = rows.map((r) => ({ key: Buffer.from(r[columns[0]!] ?? ''), row: r }));
   keyed.sort((a, b) => compareBuffers(a.key, b.key));
-  const out = new AtomicFile(path.join(dir, file));
+  const out = new AtomicFile(path.join(dir, file), syncDir);
   try {
     out.write(Buffer.from(columns.join('\t') + '\n'));
     for (let i = 0; i < keyed.length; i++) {
@@ -44,7 +45,7 @@ export function writeTable(
   }
   const sha256 = out.commit();
   const full: Meta = { ...meta, count: keyed.length, sha256 };
-  writeMeta(dir, file, full);
+  writeMeta(dir, file, full, syncDir);
   return full;
 }
 
