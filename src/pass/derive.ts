@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { DayOpener, UnknownNameError } from '../cli/operands.js';
-import { evaluateEach, prepare } from '../sets/evaluate.js';
+import { evaluateTo, prepare } from '../sets/evaluate.js';
 import { operandsOf, parseExpression } from '../sets/parse.js';
-import { GroupWriter } from '../store/group.js';
+import { writeMerged } from '../store/group.js';
 import { writeMeta } from '../store/meta.js';
 import { namesIn, orderRecipes, RecipeError } from '../policy/recipes.js';
 import type { Policy } from '../policy/types.js';
@@ -30,12 +30,11 @@ export function deriveRecipes(
   const where = path.join(policy.dir, 'groups.yaml');
   for (const r of orderRecipes(policy.recipes)) {
     const expr = parseExpression(r.expression);
-    const w = new GroupWriter(path.join(dayDir, r.name), r.name);
+    let written: { sha256: string; count: number };
     try {
       const plan = prepare(expr, new DayOpener(dayDir, cwd), operandsOf(expr));
-      evaluateEach(plan, (buf, start, end) => w.add(Buffer.from(buf.subarray(start, end))));
+      written = writeMerged(path.join(dayDir, r.name), true, (out) => evaluateTo(plan, out));
     } catch (e) {
-      w.abort();
       // Before the healthchecks have run, recipes that read their groups wait for the second derive.
       if (opts.skipMissing && e instanceof UnknownNameError) continue;
       const at = `recipe ${r.name} (${where}${r.line ? `:${r.line}` : ''})`;
@@ -45,17 +44,17 @@ export function deriveRecipes(
       }
       throw e;
     }
-    const sha256 = w.commit();
+    const { sha256, count } = written;
     writeMeta(dayDir, r.name, {
       kind: 'recipe',
       expression: r.expression,
       inputs: namesIn(r.expression),
       pass,
       time: now().toISOString(),
-      count: w.count,
+      count,
       sha256,
     });
-    out.push({ name: r.name, count: w.count, expression: r.expression });
+    out.push({ name: r.name, count, expression: r.expression });
   }
   return out;
 }

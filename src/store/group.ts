@@ -3,6 +3,7 @@ import path from 'node:path';
 import { compareBytes } from '../sets/compare.js';
 import { showLine } from '../sets/errors.js';
 import { AtomicFile } from './atomic.js';
+import { LineOutput } from '../sets/output.js';
 import { writeMeta, type Meta } from './meta.js';
 
 export class GroupWriteError extends Error {
@@ -60,6 +61,46 @@ export class GroupWriter {
 }
 
 const NEWLINE = Buffer.from('\n');
+
+/**
+ * Writes a group of canonical host names (ASCII, where code-unit order is byte
+ * order) in one piece: no Buffer per line. The order is still checked.
+ */
+export function writeHostGroup(target: string, hosts: readonly string[], syncDir = true): { sha256: string; count: number } {
+  for (let i = 1; i < hosts.length; i++) {
+    if (!(hosts[i - 1]! < hosts[i]!)) throw new GroupWriteError(`${path.basename(target)}: refusing to write "${hosts[i]}" after "${hosts[i - 1]}": a group is sorted and unique`);
+  }
+  for (const h of hosts) {
+    // eslint-disable-next-line no-control-regex
+    if (h === '' || /[\t\n\r\x80-\uffff]/.test(h)) throw new GroupWriteError(`${path.basename(target)}: refusing to write "${h}": not a host name`);
+  }
+  const f = new AtomicFile(target, syncDir);
+  try {
+    if (hosts.length > 0) f.write(Buffer.from(hosts.join('\n') + '\n', 'latin1'));
+    return { sha256: f.commit(), count: hosts.length };
+  } catch (e) {
+    f.abort();
+    throw e;
+  }
+}
+
+/**
+ * Writes what a merge produces straight from its input buffers (spans, not a
+ * Buffer per line). The merge checked its inputs' order, so its output is
+ * sorted and unique by construction.
+ */
+export function writeMerged(target: string, syncDir: boolean, produce: (out: LineOutput) => void): { sha256: string; count: number } {
+  const f = new AtomicFile(target, syncDir);
+  try {
+    const out = new LineOutput((buf, start, end) => f.write(buf, start, end));
+    produce(out);
+    out.flush();
+    return { sha256: f.commit(), count: out.count };
+  } catch (e) {
+    f.abort();
+    throw e;
+  }
+}
 
 /** Writes a whole group, then its meta. `lines` must already be sorted and unique. */
 export function writeGroup(dir: string, name: string, lines: Iterable<string | Buffer>, meta: Omit<Meta, 'count' | 'sha256'>): Meta {

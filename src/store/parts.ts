@@ -1,10 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { compareBuffers } from '../sets/compare.js';
 import { PlainCursor } from '../sets/cursor.js';
 import { unionCursors } from '../sets/evaluate.js';
 import { fileSource } from './fsio.js';
-import { GroupWriter } from './group.js';
+import { writeHostGroup, writeMerged } from './group.js';
 import { writeMeta, type Meta } from './meta.js';
 import { readTable, writeTable, type Row } from './table.js';
 import { fsyncDir, tempNameFor, writeFileAtomic } from './atomic.js';
@@ -94,11 +93,11 @@ export function replacePart(dayDir: string, source: string, data: PartData, time
   const shas: Record<string, string> = {};
   try {
     for (const [name, hosts] of data.groups) {
-      const bufs = [...new Set(hosts)].map((h) => Buffer.from(h)).sort(compareBuffers);
-      const w = new GroupWriter(path.join(fresh, name), `${source}: ${name}`, false);
-      for (const b of bufs) w.add(b);
-      shas[name] = w.commit();
-      counts[name] = bufs.length;
+      // Sources hand over canonical (ASCII) host names: plain sort is byte order.
+      const sorted = [...new Set(hosts)].sort();
+      const w = writeHostGroup(path.join(fresh, name), sorted, false);
+      shas[name] = w.sha256;
+      counts[name] = w.count;
     }
     for (const [name, t] of data.tables) {
       const m = writeTable(fresh, name, t.columns, t.rows, { kind: 'table', source, inputs: [], time }, false);
@@ -163,24 +162,20 @@ export function rebuildGroup(dayDir: string, name: string, parts: PartInfo[], sy
     if (linked) return linked;
   }
   const files = having.map((p) => path.join(partsDir(dayDir), p.source, name));
-  const w = new GroupWriter(path.join(dayDir, name), name, syncDir);
-  try {
-    const cursors = files.map((f) => new PlainCursor(fileSource(f)));
+  const cursors = files.map((f) => new PlainCursor(fileSource(f)));
+  const { sha256, count } = writeMerged(path.join(dayDir, name), syncDir, (out) => {
+    for (const c of cursors) c.beforeMove = () => out.flushSpan();
     unionCursors(cursors, (from) => {
       const c = cursors[from]!;
-      w.add(Buffer.from(c.buf.subarray(c.start, c.end)));
+      out.spanLine(c.u8, c.start, c.end);
     });
-  } catch (e) {
-    w.abort();
-    throw e;
-  }
-  const sha256 = w.commit();
+  });
   const meta: Meta = {
     kind: 'source',
     source: having.map((p) => p.source).join(' '),
     inputs: having.map((p) => `${PARTS}/${p.source}/${name}`),
     time: having.map((p) => p.time).sort().pop() ?? new Date(0).toISOString(),
-    count: w.count,
+    count,
     sha256,
     volatile: having.some((p) => p.volatile),
   };
