@@ -27,7 +27,7 @@ export function memorySource(label: string, data: Uint8Array): ByteSource {
   };
 }
 
-const INITIAL = 1 << 20;
+const INITIAL = 1 << 16;
 
 /**
  * A cursor over the lines of one sorted input. The current line is
