@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { cluster } from '../support/config.js';
+import { cluster, configErrorOf, configureSource } from '../support/config.js';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatacenterConfig } from '../../src/config/config.js';
@@ -424,19 +424,11 @@ const DC: DatacenterConfig = {
 const WHERE = 'datacenters.dc1.sources.hdfs-prod';
 
 function configure(text: string): HdfsConfig {
-  const yaml = new YamlFile('/etc/breakfix/breakfix.yaml', text);
-  const where = new Field(yaml, yaml.root, WHERE);
-  return source.configure(where.map([...COMMON_KEYS, ...source.keys]), where, '/etc/breakfix', DC);
+  return configureSource(source, text, WHERE, DC);
 }
 
 function configError(text: string): ConfigError {
-  try {
-    configure(text);
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return e as ConfigError;
-  }
-  throw new Error('expected a ConfigError');
+  return configErrorOf(() => configure(text));
 }
 
 describe('hdfs configure', () => {
