@@ -24,7 +24,16 @@ export async function run(_args: unknown[], opts: PlanOptions, g: GlobalOptions,
   const scope = await resolveScope(g, deps);
   const policy = loadPolicy(choosePolicyDir(g.policy, scope.config?.policy ?? null, deps.cwd));
   const ops = parseOps(opts.op, [...policy.operations.keys()]);
+  // No pull here: no source failed this pass, but their max_age (invariant 6) and clusters still count.
   const maxAge = new Map<string, number | null>();
+  const clusterOf = new Map<string, string | null>();
+  if (scope.config && scope.dcConfig) {
+    const { loadSources } = await import('../../sources/load.js');
+    for (const s of await loadSources(scope.dcConfig, scope.config.dir)) {
+      maxAge.set(s.name, s.common.maxAgeMs);
+      clusterOf.set(s.name, s.type.clusterOf?.(s.config)?.name ?? null);
+    }
+  }
   const out = await runPlan({
     dayDir: scope.dayDir,
     dcDir: scope.dcDir,
@@ -35,7 +44,7 @@ export async function run(_args: unknown[], opts: PlanOptions, g: GlobalOptions,
     seed: opts.seed ?? null,
     dryRun: true,
     now: deps.now(),
-    sources: { failed: new Map(), maxAge },
+    sources: { failed: new Map(), maxAge, clusterOf },
   });
   writeOut(formatPlan(out.plan, out.dir, deps.cwd, out.seedDrawn));
   return out.plan.refusals.length > 0 ? 3 : 0;
