@@ -6,11 +6,12 @@ import type { FleetState } from '../policy/plan.js';
 import { recheck } from '../policy/recheck.js';
 import type { Op, Policy } from '../policy/types.js';
 import type { Refusal } from '../safety/invariants.js';
-import { readGroupLines, writeGroup } from '../store/group.js';
+import { readGroupLines } from '../store/group.js';
 import { writeFileAtomic } from '../store/atomic.js';
-import { adapterFor, EXEC_GROUPS, fanOut } from './exec.js';
+import { adapterFor, fanOut, writeExecGroups } from './exec.js';
+import { isCanonicalHost } from '../sources/hostnames.js';
 import { withHost } from './quote.js';
-import type { HostResult, HostStatus } from './types.js';
+import type { HostResult } from './types.js';
 
 export interface ApplyInput {
   dayDir: string;
@@ -115,13 +116,15 @@ async function changeExcludes(input: ApplyInput, c: ClusterConfig, hosts: string
 /** Runs an op's command: on each host (`on: host`), or on a controller with `{host}` filled in, once per host. */
 async function runCommandOp(input: ApplyInput, op: Op, hosts: string[], dir: string): Promise<HostResult[]> {
   const o = input.policy.operations.get(op)!;
-  if (o.on === 'host') return (await fanOut({ cfg: input.exec, hosts, argv: o.run!, outDir: dir, signal: input.signal, label: op })).results;
+  if (o.on === 'host') return (await fanOut({ cfg: input.exec, hosts, argv: o.run!, outDir: dir, signal: input.signal, label: op, writeGroups: false })).results;
   const target = o.on!.includes('.') ? o.on! : (() => {
     const f = path.join(input.dayDir, o.on!);
     const members = fs.existsSync(f) ? readGroupLines(f) : [];
     if (members.length === 0) throw new StepError(`${op} runs on ${o.on}, but there is no such host, or the group ${o.on} is empty today`);
     return members[0]!;
   })();
+  // Invariant 7 holds for the controller too: only a canonical name reaches the adapter.
+  if (!isCanonicalHost(target)) throw new StepError(`${op} runs on "${target}", which is not a canonical host name`);
   fs.mkdirSync(dir, { recursive: true });
   const adapter = adapterFor(input.exec);
   const results: HostResult[] = [];
@@ -141,11 +144,6 @@ async function runCommandOp(input: ApplyInput, op: Op, hosts: string[], dir: str
     fs.rmSync(sub, { recursive: true, force: true });
     results.push({ ...r!, host: h });
   }
-  const time = new Date().toISOString();
-  for (const status of Object.keys(EXEC_GROUPS) as HostStatus[]) {
-    const list = results.filter((r) => r.status === status).map((r) => r.host);
-    writeGroup(dir, EXEC_GROUPS[status], list.sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b))), { kind: 'exec', source: `${adapter.name} via ${target}`, inputs: [op], time });
-  }
   return results;
 }
 
@@ -159,6 +157,8 @@ export async function applyPlan(input: ApplyInput): Promise<ApplyReport> {
   const outcomes: OpOutcome[] = [];
   const refusals: Refusal[] = [];
   const opened: OpenEntry[] = [];
+  /** Each op's host results over every cluster: `exec/<pass>/<op>/<host>.out` and one set of exec-* groups. */
+  const ran = new Map<Op, HostResult[]>();
   for (const [key, planned] of Object.entries(plan.chosen ?? {})) {
     const dot = key.lastIndexOf('.');
     const cluster = key.slice(0, dot);
@@ -177,15 +177,17 @@ export async function applyPlan(input: ApplyInput): Promise<ApplyReport> {
       continue;
     }
     outcome.acted = r.keep;
-    const dir = path.join(input.dayDir, 'exec', String(input.pass), op, cluster);
+    const opDir = path.join(input.dayDir, 'exec', String(input.pass), op);
     try {
       if (op === 'drain' || op === 'return') {
         const c = input.dc.clusters.get(cluster);
         if (!c) throw new StepError(`cluster ${cluster} is not in the config's clusters: cannot reach its NameNodes`);
-        await changeExcludes(input, c, r.keep, op === 'drain' ? 'add' : 'remove', dir);
+        // The head-node steps of this cluster: exec/<pass>/<op>/<cluster>/<step>/<head node>.out
+        await changeExcludes(input, c, r.keep, op === 'drain' ? 'add' : 'remove', path.join(opDir, cluster));
         outcome.ok = r.keep;
       } else if (input.policy.operations.get(op)!.run) {
-        const results = await runCommandOp(input, op, r.keep, dir);
+        const results = await runCommandOp(input, op, r.keep, opDir);
+        ran.set(op, [...(ran.get(op) ?? []), ...results]);
         outcome.ok = results.filter((x) => x.status === 'ok').map((x) => x.host);
         outcome.failed = results.filter((x) => x.status !== 'ok').map((x) => x.host);
       } else {
@@ -201,6 +203,8 @@ export async function applyPlan(input: ApplyInput): Promise<ApplyReport> {
       `applied ${cluster}.${op}: ${outcome.ok.length} ok${outcome.failed.length ? `, ${outcome.failed.length} failed` : ''}${outcome.error ? ` (${outcome.error})` : ''}`,
     );
   }
+  const time = new Date().toISOString();
+  for (const [op, results] of ran) writeExecGroups(path.join(input.dayDir, 'exec', String(input.pass), op), results, input.exec.adapter, op, time);
   writeFileAtomic(
     path.join(input.planDir, 'apply.json'),
     JSON.stringify({ applied: input.now.toISOString(), outcomes, refusals }, null, 2) + '\n',

@@ -63,6 +63,8 @@ export async function fanOut(opts: {
   signal: AbortSignal;
   label: string;
   onResult?: (r: HostResult, done: number, total: number) => void;
+  /** false: the caller writes the exec-* groups (one op over several clusters writes them once). */
+  writeGroups?: boolean;
 }): Promise<FanOut> {
   const refused: FanOut['refused'] = [];
   const ok: string[] = [];
@@ -85,18 +87,29 @@ export async function fanOut(opts: {
           signal: opts.signal,
           onResult: opts.onResult,
         });
-  const counts: Record<HostStatus, number> = { ok: 0, failed: 0, timeout: 0, unreachable: 0 };
   const time = new Date().toISOString();
-  for (const status of Object.keys(EXEC_GROUPS) as HostStatus[]) {
-    const hosts = results.filter((r) => r.status === status).map((r) => r.host).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
-    counts[status] = hosts.length;
-    writeGroup(opts.outDir, EXEC_GROUPS[status], hosts, { kind: 'exec', source: adapter.name, inputs: [opts.label], time });
-  }
+  const counts = opts.writeGroups === false ? countByStatus(results) : writeExecGroups(opts.outDir, results, adapter.name, opts.label, time);
+  if (opts.writeGroups === false) return { results, refused, counts, outDir: opts.outDir };
   fs.writeFileSync(
     path.join(opts.outDir, '.command.json'),
     JSON.stringify({ argv: opts.argv, adapter: adapter.name, hosts: opts.hosts.length, refused, counts, time, stopped: opts.signal.aborted }, null, 2) + '\n',
   );
   return { results, refused, counts, outDir: opts.outDir };
+}
+
+export function countByStatus(results: readonly HostResult[]): Record<HostStatus, number> {
+  const counts: Record<HostStatus, number> = { ok: 0, failed: 0, timeout: 0, unreachable: 0 };
+  for (const r of results) counts[r.status]++;
+  return counts;
+}
+
+/** exec-ok, exec-failed, exec-timeout, exec-unreachable beside the hosts' output files. */
+export function writeExecGroups(dir: string, results: readonly HostResult[], source: string, label: string, time: string): Record<HostStatus, number> {
+  for (const status of Object.keys(EXEC_GROUPS) as HostStatus[]) {
+    const hosts = results.filter((r) => r.status === status).map((r) => r.host).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+    writeGroup(dir, EXEC_GROUPS[status], hosts, { kind: 'exec', source, inputs: [label], time });
+  }
+  return countByStatus(results);
 }
 
 export function summaryLine(c: Record<HostStatus, number>): string {
