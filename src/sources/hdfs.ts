@@ -3,7 +3,7 @@ import type { Field } from '../config/yamlsrc.js';
 import { sortUniqueStrings } from '../sets/compare.js';
 import { httpGet, parseJson } from './fetch.js';
 import { HostCollector } from './hostnames.js';
-import { describeSpec, fetchText, inputSpec, type InputSpec } from './spec.js';
+import { configuredCluster, describeSpec, fetchText, fromOrigin, inputSpec, isObject, type InputSpec } from './spec.js';
 import { SourceError, type HostRule, type Rejected, type SourceContext, type SourceResult, type SourceType } from './types.js';
 
 /**
@@ -298,10 +298,6 @@ function reportHost(b: NodeBlock, hosts: HostCollector): string | null {
 
 type Bean = Record<string, unknown>;
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 function shortBean(name: string): string {
   return name.replace(/^Hadoop:service=NameNode,name=/, '');
 }
@@ -438,36 +434,10 @@ export function parseNameNodeJmx(docs: unknown[], cluster: string, rule: HostRul
 // ---------------------------------------------------------------------------
 // the source
 
-/** The cluster a per-cluster source names; it must be one of the datacenter's `clusters:`. */
-export function configuredCluster(m: Map<string, Field>, where: Field, dc: DatacenterConfig): ClusterConfig {
-  const known = [...dc.clusters.keys()];
-  const f: Field | undefined = m.get('cluster');
-  if (!f) where.fail(`missing "cluster"; one of the clusters of datacenter ${dc.name}: ${known.join(', ') || '(none defined)'}`);
-  const name = f.string();
-  const c = dc.clusters.get(name);
-  if (!c) {
-    return f.fail(
-      `unknown cluster "${name}"; datacenter ${dc.name} has ${known.length ? known.join(', ') : 'no clusters'} ` +
-        `(define it under datacenters.${dc.name}.clusters)`,
-    );
-  }
-  return c;
-}
-
 /** Text from a command or a file: dfsadmin output, or JMX JSON (`curl …/jmx`). */
 function parseReportText(text: string, cluster: string, rule: HostRule): SourceResult {
   if (text.trimStart().startsWith('{')) return parseNameNodeJmx([parseJson(text, 'JMX answer')], cluster, rule);
   return parseDfsadminReport(text, cluster, rule);
-}
-
-/** Prefixes a parse error with where the text came from. */
-export function fromOrigin<T>(origin: string, parse: () => T): T {
-  try {
-    return parse();
-  } catch (e) {
-    if (e instanceof SourceError) throw new SourceError(`${origin}: ${e.message}`);
-    throw e;
-  }
 }
 
 /** The two JMX queries: the nodes (NameNodeInfo) and the block counts (FSNamesystem). */

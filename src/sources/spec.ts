@@ -1,4 +1,5 @@
 import path from 'node:path';
+import type { ClusterConfig, DatacenterConfig } from '../config/config.js';
 import type { Field } from '../config/yamlsrc.js';
 import { SourceError, type SourceContext } from './types.js';
 import { httpGet, readSourceFile, runCommand } from './fetch.js';
@@ -53,6 +54,37 @@ export function describeSpec(spec: InputSpec): string {
     case 'http':
       return spec.url;
   }
+}
+
+/** True for a JSON object (not an array, not null). */
+export function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Prefixes a parse error with where the text came from. */
+export function fromOrigin<T>(origin: string, parse: () => T): T {
+  try {
+    return parse();
+  } catch (e) {
+    if (e instanceof SourceError) throw new SourceError(`${origin}: ${e.message}`);
+    throw e;
+  }
+}
+
+/** The cluster a per-cluster source names; it must be one of the datacenter's `clusters:`. */
+export function configuredCluster(m: Map<string, Field>, where: Field, dc: DatacenterConfig): ClusterConfig {
+  const known = [...dc.clusters.keys()];
+  const f: Field | undefined = m.get('cluster');
+  if (!f) where.fail(`missing "cluster"; one of the clusters of datacenter ${dc.name}: ${known.join(', ') || '(none defined)'}`);
+  const name = f.string();
+  const c = dc.clusters.get(name);
+  if (!c) {
+    return f.fail(
+      `unknown cluster "${name}"; datacenter ${dc.name} has ${known.length ? known.join(', ') : 'no clusters'} ` +
+        `(define it under datacenters.${dc.name}.clusters)`,
+    );
+  }
+  return c;
 }
 
 export { SourceError };

@@ -2,7 +2,7 @@ import type { ClusterConfig } from '../config/config.js';
 import type { Field } from '../config/yamlsrc.js';
 import { sortUniqueStrings } from '../sets/compare.js';
 import { httpGet, parseJson } from './fetch.js';
-import { configuredCluster, fromOrigin } from './hdfs.js';
+import { configuredCluster, fromOrigin, isObject } from './spec.js';
 import { HostCollector } from './hostnames.js';
 import { describeSpec, fetchText, inputSpec, type InputSpec } from './spec.js';
 import { SourceError, type HostRule, type SourceResult, type SourceType } from './types.js';
@@ -147,10 +147,6 @@ export function parseYarnNodeList(text: string, rule: HostRule): SourceResult {
     );
   }
   return yarnResult(nodes, rule);
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /**
