@@ -4,7 +4,7 @@
 // one small file instead of resolving hundreds of modules. Packages that only
 // some commands need stay outside the bundles and load when those commands run.
 import { build } from 'esbuild';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 
 rmSync('dist', { recursive: true, force: true });
 const common = {
@@ -19,5 +19,11 @@ const common = {
   minifySyntax: true,
   external: ['yaml', 'seedrandom', 'fast-csv', 'execa', 'chalk', './ops.cjs'],
 };
-await build({ ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/main.cjs', define: { OPS_BUNDLE: '"./ops.cjs"' } });
+const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
+await build({
+  ...common,
+  entryPoints: ['src/cli/main.ts'],
+  outfile: 'dist/main.cjs',
+  define: { OPS_BUNDLE: '"./ops.cjs"', BREAKFIX_VERSION: JSON.stringify(version) },
+});
 await build({ ...common, entryPoints: ['src/cli/ops.ts'], outfile: 'dist/ops.cjs' });

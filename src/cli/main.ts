@@ -18,6 +18,7 @@ function ops(): Promise<typeof import('./ops.js')> {
   return Promise.resolve(require(OPS_BUNDLE) as typeof import('./ops.js'));
 }
 declare const OPS_BUNDLE: string;
+declare const BREAKFIX_VERSION: string;
 
 type Runner = (args: unknown[], opts: any, g: GlobalOptions, deps: Deps) => Promise<number> | number;
 
@@ -38,6 +39,7 @@ export function buildProgram(deps: Deps, done: (code: number) => void): Command 
     .option('--policy <dir>', 'policy directory')
     .option('--day <day>', 'today, yesterday or YYYY-MM-DD (UTC)')
     .option('--no-color', 'plain output even on a terminal')
+    .version(BREAKFIX_VERSION, '-V, --version', 'print the version')
     .enablePositionalOptions()
     .exitOverride()
     .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => writeErr(s) })
@@ -194,7 +196,9 @@ export async function main(argv: string[]): Promise<number> {
     return code;
   } catch (e) {
     if (e instanceof CommanderError) {
-      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version') return 0;
+      // `breakfix` alone prints the help, as a usage error.
+      if (e.code === 'commander.help') return e.exitCode === 0 ? 0 : 2;
       if (e.code === 'breakfix.invalidArgument') writeErr(`breakfix: ${e.message}\n`);
       return 2;
     }
