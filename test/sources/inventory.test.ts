@@ -3,6 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { rejected } from '../support/thrown.js';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatacenterConfig } from '../../src/config/config.js';
@@ -57,16 +58,7 @@ function fixture(name: string): string {
   return fs.readFileSync(path.join(FIXTURES, name), 'utf8');
 }
 
-/** Runs `fn` and returns the SourceError it throws (failing the test if it throws nothing, or something else). */
-async function sourceError(fn: () => unknown): Promise<SourceError> {
-  try {
-    await fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(SourceError);
-    return e as SourceError;
-  }
-  throw new Error('expected a SourceError, but nothing was thrown');
-}
+const sourceError = (fn: () => unknown): Promise<SourceError> => rejected(SourceError, fn);
 
 const d = (...short: string[]) => short.map((s) => `${s}.dc1.example.com`);
 const range = (prefix: string, from: number, to: number, skip: number[] = []) =>

@@ -1,6 +1,7 @@
 // The prometheus source against a real Prometheus server: samples are written
 // as OpenMetrics, turned into TSDB blocks by promtool, and served by
 // `prometheus` on a free port of 127.0.0.1.
+import { rejected } from '../support/thrown.js';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -169,14 +170,7 @@ if (missing && process.env.CI === 'true') {
       hostLabel,
       groups: Object.entries(groups).map(([name, query]) => ({ name, query })),
     });
-    async function sourceError(p: Promise<unknown>): Promise<SourceError> {
-      const e = await p.then(
-        () => null,
-        (err: unknown) => err,
-      );
-      expect(e).toBeInstanceOf(SourceError);
-      return e as SourceError;
-    }
+    const sourceError = (p: Promise<unknown>): Promise<SourceError> => rejected(SourceError, p);
 
     it('pulls one group per query, with exact hosts', async () => {
       const r = await source.pull(

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { rejected } from '../support/thrown.js';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatacenterConfig } from '../../src/config/config.js';
@@ -18,15 +19,7 @@ function ctx(over: Partial<SourceContext> = {}): SourceContext {
   return { name: 'metrics', dc: DC, hostRule: RULE, configDir: '/', env: {}, signal: AbortSignal.timeout(timeoutMs), timeoutMs, dayDir: '/nonexistent', passLabel: 'test', ...over };
 }
 
-async function sourceError(fn: () => unknown): Promise<SourceError> {
-  try {
-    await fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(SourceError);
-    return e as SourceError;
-  }
-  throw new Error('expected a SourceError, but nothing was thrown');
-}
+const sourceError = (fn: () => unknown): Promise<SourceError> => rejected(SourceError, fn);
 
 const vector = (...series: Array<Record<string, string>>) => ({
   status: 'success',

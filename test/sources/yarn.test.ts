@@ -3,6 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { rejected, thrown } from '../support/thrown.js';
 import { cluster, configErrorOf, configureSource } from '../support/config.js';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -46,25 +47,8 @@ function expectProd(r: SourceResult): void {
   expect(r.notes).toEqual([PROD_NOTE]);
 }
 
-function errorOf(f: () => unknown): SourceError {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(SourceError);
-    return e as SourceError;
-  }
-  throw new Error('expected a SourceError, nothing was thrown');
-}
-
-async function pullError(p: Promise<unknown>): Promise<SourceError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(SourceError);
-    return e as SourceError;
-  }
-  throw new Error('expected a SourceError, the pull succeeded');
-}
+const errorOf = (f: () => unknown): SourceError => thrown(SourceError, f);
+const pullError = (p: Promise<unknown>): Promise<SourceError> => rejected(SourceError, p);
 
 const HEADER = '         Node-Id\t     Node-State\tNode-Http-Address\tNumber-of-Running-Containers\n';
 

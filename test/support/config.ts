@@ -3,7 +3,7 @@ import type { ClusterConfig, DatacenterConfig } from '../../src/config/config.js
 import { COMMON_KEYS, type SourceType } from '../../src/sources/types.js';
 import { ConfigError } from '../../src/config/errors.js';
 import { Field, YamlFile } from '../../src/config/yamlsrc.js';
-import { expect } from 'vitest';
+import { thrown } from './thrown.js';
 
 export function cluster(c: Pick<ClusterConfig, 'name'> & Partial<ClusterConfig>): ClusterConfig {
   return {
@@ -29,11 +29,5 @@ export function configureSource<C>(source: SourceType<C>, text: string, where: s
 
 /** The ConfigError a call throws; fails the test when it throws nothing or something else. */
 export function configErrorOf(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return e as ConfigError;
-  }
-  throw new Error('expected a ConfigError');
+  return thrown(ConfigError, fn);
 }
