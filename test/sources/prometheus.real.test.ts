@@ -1,6 +1,7 @@
 // The prometheus source against a real Prometheus server: samples are written
 // as OpenMetrics, turned into TSDB blocks by promtool, and served by
 // `prometheus` on a free port of 127.0.0.1.
+import { freePort } from '../support/net.js';
 import { rejected } from '../support/thrown.js';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -52,17 +53,6 @@ function openMetrics(families: Record<string, Series[]>, now: number): string {
   }
   out.push('# EOF');
   return out.join('\n') + '\n';
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 if (missing && process.env.CI === 'true') {

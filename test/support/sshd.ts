@@ -1,6 +1,7 @@
 // A real OpenSSH server on 127.0.0.1 for the remote-exec tests: its own
 // config, host key and authorized key in a temporary directory, and an
 // ssh_config that sends many host names to it (and one to a closed port).
+import { freePort } from './net.js';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -88,16 +89,6 @@ export interface Sshd {
   stop(): Promise<void>;
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /** True when the process runs (a zombie left for a parent that never reaps it does not). */
 export function alive(pid: number): boolean {
