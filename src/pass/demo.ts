@@ -17,6 +17,11 @@ export const DEMO_CLUSTERS: Array<[string, number]> = [
 ];
 export const DEMO_DOMAIN = 'demo.example.com';
 
+/** A simulated cluster's Hadoop conf directory (its exclude files; `--config` of its hdfs and yarn). */
+function confDir(simDir: string, cluster: string): string {
+  return path.join(simDir, 'clusters', cluster, 'conf');
+}
+
 function sim(args: string[]): string {
   return execFileSync(path.join(simBin(), args[0]!), args.slice(1), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
@@ -57,7 +62,7 @@ function configText(simDir: string): string {
     '    clusters:',
   ];
   for (const [c] of DEMO_CLUSTERS) {
-    const conf = path.join(simDir, 'clusters', c, 'conf');
+    const conf = confDir(simDir, c);
     lines.push(
       `      ${c}:`,
       `        namenodes: [${c}-nn1.${DEMO_DOMAIN}, ${c}-nn2.${DEMO_DOMAIN}]`,
@@ -80,7 +85,7 @@ function configText(simDir: string): string {
     '        timeout: 30s',
   );
   for (const [c] of DEMO_CLUSTERS) {
-    const conf = path.join(simDir, 'clusters', c, 'conf');
+    const conf = confDir(simDir, c);
     lines.push(
       `      hdfs-${c}:`,
       '        type: hdfs',
@@ -121,7 +126,7 @@ export function buildDemo(dir: string, seed: string): { config: string; simDir: 
   const simDir = path.join(dir, 'sim');
   const summary = sim(['sim', 'init', '--sim', simDir, '--seed', seed, '--domain', DEMO_DOMAIN, '--clusters', DEMO_CLUSTERS.map(([c, n]) => `${c}:${n}`).join(',')]).trim();
   const staged = `dw1-dn042.${DEMO_DOMAIN}`;
-  const conf = path.join(simDir, 'clusters', 'dw1', 'conf');
+  const conf = confDir(simDir, 'dw1');
   fs.writeFileSync(path.join(conf, 'dfs.exclude'), `${staged}\n`);
   fs.writeFileSync(path.join(conf, 'yarn.exclude'), `${staged}\n`);
   sim(['hdfs', '--config', conf, 'dfsadmin', '-refreshNodes']);
