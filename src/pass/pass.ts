@@ -5,7 +5,8 @@ import { ensureDayDir, dayOf } from '../store/layout.js';
 import { deriveRecipes } from './derive.js';
 import { closeFinished, loadOpen, saveOpen, writeOpenGroups } from './open-store.js';
 import { formatPlan, runPlan } from './run-plan.js';
-import { readFleetState } from './state.js';
+import { readFleetState, type SourceRun } from './state.js';
+import type { FleetState } from '../policy/plan.js';
 
 export interface PassOptions {
   config: Config;
@@ -83,7 +84,8 @@ export async function runPass(o: PassOptions): Promise<PassResult> {
   let code = failed.length > 0 || planned.plan.refusals.length > 0 ? 3 : 0;
   if (o.apply && o.signal.aborted) o.say('stopped after planning, as asked: the plan was not applied\n');
   else if (o.apply && planned.plan.chosen.size > 0) {
-    const applied = await applySaved({ ...o, dayDir, planDir: planned.dir, pass: planned.plan.pass, sources: run });
+    // The state was read a moment ago, after this pass's pull: it is the fresh state to re-check against.
+    const applied = await applySaved({ ...o, dayDir, planDir: planned.dir, pass: planned.plan.pass, sources: run, state: planned.state });
     if (applied > code) code = applied;
   }
   const chosen = planned.plan.budgets.reduce((s, b) => s + b.chosen, 0);
@@ -99,13 +101,15 @@ export async function applySaved(
     dayDir: string;
     planDir: string;
     pass: number;
-    sources: { failed: Map<string, string>; maxAge: Map<string, number | null> };
+    sources: SourceRun;
+    /** Fresh state already read; otherwise it is read here. */
+    state?: FleetState;
   },
 ): Promise<number> {
   const { applyPlan } = await import('../actions/apply.js');
   const { DEFAULT_EXEC } = await import('../actions/exec.js');
   const ops = [...o.policy.operations.keys()];
-  const state = readFleetState({ dayDir: o.dayDir, dcDir: o.dcDir, cwd: o.cwd, policy: o.policy, dc: o.dc, ops, sources: o.sources, now: o.now() });
+  const state = o.state ?? readFleetState({ dayDir: o.dayDir, dcDir: o.dcDir, cwd: o.cwd, policy: o.policy, dc: o.dc, ops, sources: o.sources, now: o.now() });
   const report = await applyPlan({
     dayDir: o.dayDir,
     day: dayOf(o.now()),

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { DatacenterConfig } from '../config/config.js';
-import { buildPlan, type Plan } from '../policy/plan.js';
+import { buildPlan, type FleetState, type Plan } from '../policy/plan.js';
 import { OPS, type Op, type Policy } from '../policy/types.js';
 import { renderTable } from '../report/table.js';
 import { appendCounts, type CountRow } from '../store/counts.js';
@@ -28,6 +28,8 @@ export interface PlanOutcome {
   plan: Plan;
   dir: string;
   seedDrawn: boolean;
+  /** The state the plan was made from (a pass that applies at once re-checks against it). */
+  state: FleetState;
 }
 
 /** The JSON of plan.json: the pinned keys first, then what helps explain them. */
@@ -86,7 +88,7 @@ export async function runPlan(r: PlanRun): Promise<PlanOutcome> {
     if (m) rows.push({ pass, time: plan.time, group: e.name, count: m.count });
   }
   appendCounts(r.dayDir, rows);
-  return { plan, dir, seedDrawn };
+  return { plan, dir, seedDrawn, state };
 }
 
 /** The budget table and refusals, as plain greppable lines. */

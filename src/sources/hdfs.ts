@@ -1,4 +1,4 @@
-import type { ClusterConfig, DatacenterConfig } from '../config/config.js';
+import type { ClusterConfig } from '../config/config.js';
 import type { Field } from '../config/yamlsrc.js';
 import { sortUniqueStrings } from '../sets/compare.js';
 import { httpGet, parseJson } from './fetch.js';
