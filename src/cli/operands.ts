@@ -41,6 +41,13 @@ export function nearestNames(name: string, known: string[], max = 3): string[] {
   return scored.slice(0, max).map((s) => s.k);
 }
 
+/** A table named in a day directory: `inventory` is inventory.tsv when that exists; a name with .tsv is as written. */
+export function tableFileIn(dayDir: string, name: string): string {
+  if (name.endsWith('.tsv')) return path.join(dayDir, name);
+  const tsv = path.join(dayDir, `${name}.tsv`);
+  return fs.existsSync(tsv) ? tsv : path.join(dayDir, name);
+}
+
 /**
  * Opens the operands of an expression in a day directory: names are groups
  * (or tables, for `name[col=value]`), paths are files as given.
@@ -51,10 +58,6 @@ export class DayOpener implements OperandOpener {
     readonly cwd: string,
   ) {}
 
-  private tableFile(name: string): string {
-    const tsv = path.join(this.dayDir, `${name}.tsv`);
-    return fs.existsSync(tsv) || name.endsWith('.tsv') ? (name.endsWith('.tsv') ? path.join(this.dayDir, name) : tsv) : path.join(this.dayDir, name);
-  }
 
   private fileOf(o: Operand): string {
     switch (o.kind) {
@@ -63,7 +66,7 @@ export class DayOpener implements OperandOpener {
       case 'name':
         return path.join(this.dayDir, o.name);
       case 'select':
-        return o.table.kind === 'path' ? path.resolve(this.cwd, o.table.path) : this.tableFile(o.table.name);
+        return o.table.kind === 'path' ? path.resolve(this.cwd, o.table.path) : tableFileIn(this.dayDir, o.table.name);
     }
   }
 

@@ -1,5 +1,4 @@
 import path from 'node:path';
-import fs from 'node:fs';
 import { PlainCursor } from '../../sets/cursor.js';
 import { joinGroupTable } from '../../sets/join.js';
 import { LineCursor } from '../../sets/lines.js';
@@ -7,7 +6,7 @@ import { LineOutput } from '../../sets/output.js';
 import { parseExpression } from '../../sets/parse.js';
 import { fdWriter, fileSource } from '../../store/fsio.js';
 import { displayPath, resolveScope, UsageError, type Deps, type GlobalOptions } from '../context.js';
-import { DayOpener } from '../operands.js';
+import { DayOpener, tableFileIn } from '../operands.js';
 
 export interface JoinOptions {
   fields?: string;
@@ -29,8 +28,7 @@ export async function run(args: unknown[], opts: JoinOptions, g: GlobalOptions, 
     tableFile = path.resolve(deps.cwd, tableArg);
     label = tableArg;
   } else {
-    const withTsv = path.join(scope.dayDir, tableArg.endsWith('.tsv') ? tableArg : `${tableArg}.tsv`);
-    tableFile = fs.existsSync(withTsv) ? withTsv : path.join(scope.dayDir, tableArg);
+    tableFile = tableFileIn(scope.dayDir, tableArg);
     label = displayPath(tableFile, deps.cwd);
   }
   const pick = opts.fields ? opts.fields.split(',').map((f) => f.trim()).filter(Boolean) : null;
