@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { compareBytes } from '../../sets/compare.js';
+import { canonicalHost } from '../../sources/hostnames.js';
 import { LineCursor } from '../../sets/lines.js';
 import { fileSource, writeOut } from '../../store/fsio.js';
 import { listEntries } from '../../store/layout.js';
@@ -51,11 +52,12 @@ function tableRows(file: string, label: string, host: string): Array<Record<stri
   return rows;
 }
 
-/** Canonical form of what a person typed: lower case, no port, the domain added to a short name. */
-export function canonicalQuery(host: string, domain: string | null): string {
-  let h = host.trim().toLowerCase().replace(/:\d+$/, '');
-  if (domain && !h.includes('.')) h = `${h}.${domain}`;
-  return h;
+/**
+ * What a person typed, by the sources' own rule (lower case, no port, the
+ * domain on a short name); something that rule refuses is looked up as typed.
+ */
+function canonicalQuery(typed: string, domain: string | null): string {
+  return canonicalHost(typed, { domain }).host ?? typed.trim().toLowerCase();
 }
 
 /**
