@@ -1,10 +1,8 @@
 import path from 'node:path';
 import { isatty } from 'node:tty';
-import { evaluateEach, prepare } from '../../sets/evaluate.js';
-import { operandsOf, parseExpression } from '../../sets/parse.js';
+import { evaluateToSet } from '../../pass/state.js';
 import { writeErr, writeOut } from '../../store/fsio.js';
 import { displayPath, resolveScope, UsageError, type Deps, type GlobalOptions } from '../context.js';
-import { DayOpener } from '../operands.js';
 
 function stamp(d: Date): string {
   return d.toISOString().replace(/[-:]/g, '').slice(0, 15);
@@ -20,9 +18,7 @@ export async function run(args: unknown[], _opts: Record<string, never>, g: Glob
   const argv = deps.rest ?? [];
   if (argv.length === 0) throw new UsageError('exec needs a command after --: breakfix exec EXPR -- CMD [ARG...]');
   const scope = await resolveScope(g, deps);
-  const expr = parseExpression(words.join(' '));
-  const hosts: string[] = [];
-  evaluateEach(prepare(expr, new DayOpener(scope.dayDir, deps.cwd), operandsOf(expr)), (buf, s, e) => hosts.push(buf.toString('latin1', s, e)));
+  const hosts = [...evaluateToSet(scope.dayDir, deps.cwd, words.join(' '))];
   const { fanOut, summaryLine, DEFAULT_EXEC } = await import('../../actions/exec.js');
   const { killAll } = await import('../../actions/spawn.js');
   const cfg = scope.dcConfig?.exec ?? DEFAULT_EXEC;
