@@ -2,6 +2,7 @@ import type { DatacenterConfig } from '../config/config.js';
 import { GroupWriteError } from '../store/group.js';
 import path from 'node:path';
 import { fsyncDir } from '../store/atomic.js';
+import { timeStamp } from '../store/layout.js';
 import { readMeta } from '../store/meta.js';
 import { listParts, readPartInfo, rebuildGroup, rebuildTable, recoverParts, replacePart, TableUnionError } from '../store/parts.js';
 import { isCanonicalHost } from './hostnames.js';
@@ -103,7 +104,7 @@ export async function pullSources(sources: LoadedSource[], run: PullRun): Promis
           signal,
           timeoutMs: s.common.timeoutMs,
           dayDir: run.dayDir,
-          passLabel: run.passLabel ?? `pull-${run.now().toISOString().replace(/[-:]/g, '').slice(0, 15)}`,
+          passLabel: run.passLabel ?? `pull-${timeStamp(run.now())}`,
         }),
       );
       checkResult(s.name, result);

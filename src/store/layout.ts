@@ -7,6 +7,11 @@ export function dayOf(now: Date): string {
   return now.toISOString().slice(0, 10);
 }
 
+/** A compact UTC time for directory names: 20261122T011503. */
+export function timeStamp(now: Date): string {
+  return now.toISOString().replace(/[-:]/g, '').slice(0, 15);
+}
+
 export function previousDay(day: string): string {
   const d = new Date(`${day}T00:00:00Z`);
   d.setUTCDate(d.getUTCDate() - 1);

@@ -1,3 +1,4 @@
+import { timeStamp } from '../../store/layout.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../../config/config.js';
@@ -14,9 +15,6 @@ export interface DemoOptions {
   seed: string;
 }
 
-function stamp(d: Date): string {
-  return d.toISOString().replace(/[-:]/g, '').slice(0, 15);
-}
 
 /**
  * `breakfix demo [--home DIR] [--passes N]`: builds a simulated datacenter,
@@ -24,7 +22,7 @@ function stamp(d: Date): string {
  * a real run prints. Needs nothing beyond `npm install`.
  */
 export async function run(_args: unknown[], opts: DemoOptions, g: GlobalOptions, deps: Deps): Promise<number> {
-  const dir = path.resolve(deps.cwd, opts.home ?? g.home ?? `breakfix-demo-${stamp(deps.now())}`);
+  const dir = path.resolve(deps.cwd, opts.home ?? g.home ?? `breakfix-demo-${timeStamp(deps.now())}`);
   if (fs.existsSync(path.join(dir, 'breakfix.yaml'))) {
     throw new UsageError(`${displayPath(dir, deps.cwd)} already holds a demo; continue it with: breakfix --config ${displayPath(path.join(dir, 'breakfix.yaml'), deps.cwd)} --dc demo loop --apply`);
   }

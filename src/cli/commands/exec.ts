@@ -1,12 +1,10 @@
+import { timeStamp } from '../../store/layout.js';
 import path from 'node:path';
 import { isatty } from 'node:tty';
 import { evaluateToSet } from '../../pass/state.js';
 import { writeErr, writeOut } from '../../store/fsio.js';
 import { displayPath, resolveScope, UsageError, type Deps, type GlobalOptions } from '../context.js';
 
-function stamp(d: Date): string {
-  return d.toISOString().replace(/[-:]/g, '').slice(0, 15);
-}
 
 /**
  * `breakfix exec EXPR -- CMD [ARG...]`: runs a command on the hosts of an
@@ -22,7 +20,7 @@ export async function run(args: unknown[], _opts: Record<string, never>, g: Glob
   const { fanOut, summaryLine, DEFAULT_EXEC } = await import('../../actions/exec.js');
   const { killAll } = await import('../../actions/spawn.js');
   const cfg = scope.dcConfig?.exec ?? DEFAULT_EXEC;
-  const outDir = path.join(scope.dayDir, 'exec', `adhoc-${stamp(deps.now())}`, 'exec');
+  const outDir = path.join(scope.dayDir, 'exec', `adhoc-${timeStamp(deps.now())}`, 'exec');
   const ac = new AbortController();
   let interrupts = 0;
   const onSigint = () => {
