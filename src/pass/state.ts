@@ -46,7 +46,12 @@ export function dependencies(policy: Policy, op: Op): { groups: Set<string>; bas
     else base.add(name);
   };
   for (const e of [o.candidates, o.busy, o.inFlight]) if (e) for (const n of namesIn(e)) visit(n);
-  if (WIPING_OPS.includes(op) || REPLICA_OPS.includes(op)) for (const n of ['hdfs-live', 'hdfs-health']) visit(n);
+  if (WIPING_OPS.includes(op) || REPLICA_OPS.includes(op) || o.effect === 'down') for (const n of ['hdfs-live', 'hdfs-health']) visit(n);
+  // The rules across ops read what is down and what is in service.
+  if (o.effect === 'down' || o.effect === 'drain') {
+    for (const n of namesIn(policy.down)) visit(n);
+    visit('hdfs-in-service');
+  }
   visit(policy.workers);
   visit('inventory');
   return { groups, base };
@@ -111,6 +116,7 @@ export function readFleetState(opts: {
   const g = (n: string) => groupSet(dayDir, n) ?? empty;
   const hdfs = {
     live: g('hdfs-live'),
+    inService: g('hdfs-in-service'),
     dead: g('hdfs-dead'),
     decommissioned: g('hdfs-decommissioned'),
     decommissioning: g('hdfs-decommissioning'),
@@ -209,6 +215,7 @@ export function readFleetState(opts: {
     clusterOf,
     rackOf,
     datagroupOf,
+    down: evaluateToSet(dayDir, cwd, policy.down),
     clusterAttrs,
     workers: g(policy.workers),
     health,

@@ -2,15 +2,23 @@ import { isMap, isScalar, type Node } from 'yaml';
 import { Field, type YamlFile } from '../config/yamlsrc.js';
 import { ExpressionError } from '../sets/errors.js';
 import { NAME_RE, parseExpression } from '../sets/parse.js';
-import { OPS, type Archetype, type ClassifyRule, type Op, type OpLimits, type Operation, type Policy, type Recipe } from './types.js';
+import { DEFAULT_EFFECT, EFFECTS, OPS, type Archetype, type Effect, type ClassifyRule, type Op, type OpLimits, type Operation, type Policy, type Recipe } from './types.js';
 
-const TOP = ['archetypes', 'classify', 'workers', 'selection', 'safety', 'operations'] as const;
+const TOP = ['archetypes', 'classify', 'workers', 'selection', 'safety', 'operations', 'down'] as const;
 const ARCH = ['reason', 'ops'] as const;
 const LIMITS = ['pct', 'floor', 'ceiling'] as const;
 const RULE = ['cluster', 'workers_below', 'cluster_attr', 'archetype', 'max', 'reason'] as const;
 const SELECTION = ['max_per_rack', 'max_datagroups'] as const;
-const SAFETY = ['max_under_replicated', 'max_swing_pct', 'max_attempts', 'attempt_window'] as const;
-const OPERATION = ['candidates', 'busy', 'in_flight', 'run', 'on'] as const;
+const SAFETY = [
+  'max_under_replicated',
+  'max_swing_pct',
+  'max_attempts',
+  'attempt_window',
+  'max_down_datagroups',
+  'min_in_service_pct',
+  'max_candidates_pct',
+] as const;
+const OPERATION = ['candidates', 'busy', 'in_flight', 'run', 'on', 'effect', 'timeout', 'maintenance_expiry'] as const;
 
 /**
  * Fails at the line of `key` in the mapping `parent`: a block-style value
@@ -108,8 +116,16 @@ export function parsePolicy(yaml: YamlFile, dir: string, recipes: Recipe[]): Pol
     if (run && on !== 'host' && !run.some((a) => a.includes('{host}'))) {
       m.get('run')!.fail(`runs on ${on}, so it must name the host: put "{host}" in an argument`);
     }
+    const effectField = m.get('effect');
+    const effect = effectField?.present ? (effectField.string() as Effect) : DEFAULT_EFFECT[op];
+    if (!(EFFECTS as readonly string[]).includes(effect)) effectField!.fail(`"${effect}" is not an effect; say what ${op} does to a DataNode: ${EFFECTS.join(', ')}`);
+    const expiryField = m.get('maintenance_expiry');
+    if (expiryField?.present && effect !== 'down') expiryField.fail(`only an op whose effect is down goes through HDFS maintenance; ${op} is ${effect}`);
     operations.set(op, {
       op,
+      effect,
+      timeoutMs: m.get('timeout')?.present ? m.get('timeout')!.duration() : null,
+      maintenanceExpiryMs: expiryField?.present ? expiryField.duration() : null,
       candidates: m.has('candidates') ? expression(m.get('candidates')!) : failAtKey(operationsField, name, 'candidates: missing'),
       busy: m.has('busy') ? expression(m.get('busy')!) : failAtKey(operationsField, name, 'busy: missing (what already counts against the budget)'),
       inFlight: m.has('in_flight') ? expression(m.get('in_flight')!) : null,
@@ -117,6 +133,9 @@ export function parsePolicy(yaml: YamlFile, dir: string, recipes: Recipe[]): Pol
       on,
     });
   }
+  // Hosts whose replicas are unavailable now: dead, in maintenance, and every open plan of a down op.
+  const downOps = [...operations.values()].filter((o) => o.effect === 'down').map((o) => `plans.${o.op}`);
+  const down = top.get('down')?.present ? expression(top.get('down')!) : ['hdfs-dead', 'hdfs-maintenance', ...downOps].join(' | ');
   const workersField = top.get('workers');
   const workers = workersField ? workersField.string() : 'hadoop-workers';
   if (!NAME_RE.test(workers)) workersField!.fail(`"${workers}" is not a group name`);
@@ -135,7 +154,11 @@ export function parsePolicy(yaml: YamlFile, dir: string, recipes: Recipe[]): Pol
       maxSwingPct: saf?.get('max_swing_pct')?.number({ min: 0, max: 100 }) ?? 20,
       maxAttempts: saf?.get('max_attempts')?.number({ min: 1, integer: true }) ?? 3,
       attemptWindowMs: saf?.get('attempt_window')?.duration() ?? 14 * 86_400_000,
+      maxDownDatagroups: saf?.get('max_down_datagroups')?.number({ min: 0, integer: true }) ?? 1,
+      minInServicePct: saf?.get('min_in_service_pct')?.number({ min: 0, max: 100 }) ?? 90,
+      maxCandidatesPct: saf?.get('max_candidates_pct')?.present ? saf.get('max_candidates_pct')!.number({ min: 0, max: 100 }) : 20,
     },
+    down,
     operations,
     recipes,
   };

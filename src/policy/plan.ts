@@ -1,5 +1,6 @@
 import type { HdfsState, HeadNodes, HealthRow, Refusal, SourceStatus } from '../safety/invariants.js';
-import { hostRefusal, opRefusals, resultRefusals } from './checks.js';
+import { downGroupsOf, hostRefusal, opRefusals, resultRefusals, takenOutOfService, type ClusterView } from './checks.js';
+import { inServiceFloor } from '../safety/invariants.js';
 import { budgetFor, classify, type Budget } from './budget.js';
 import { selectHosts } from './select.js';
 import { OPS, type Op, type Policy } from './types.js';
@@ -21,6 +22,8 @@ export interface FleetState {
   workers: ReadonlySet<string>;
   health: ReadonlyMap<string, HealthRow>;
   hdfs: HdfsState;
+  /** The policy's `down:` evaluated: hosts whose replicas are unavailable now. */
+  down: ReadonlySet<string>;
   heads: HeadNodes;
   opSets: ReadonlyMap<Op, OpSets>;
   /** The sources each op depends on, with their state this pass. */
@@ -35,6 +38,11 @@ export interface FleetState {
 export interface BudgetRow extends Budget {
   candidates: number;
   chosen: number;
+  /** For ops that take hosts out of service: in-service workers before this op chose, and the floor (invariant 9). */
+  inService: number | null;
+  inServiceFloor: number | null;
+  /** For ops whose effect is down: data groups down or draining before this op chose (invariant 4 across ops). */
+  downGroups: string[] | null;
   /** Why nothing (or less than the headroom) was chosen, for the summary. */
   why: string;
 }
@@ -101,8 +109,16 @@ export function buildPlan(input: PlanInput): Plan {
     }
     // A host is chosen for one op per pass: the first op (in OPS order) that picks it.
     const taken = new Set<string>();
+    // The cluster as a whole, carried across its ops in OPS order: what is down or
+    // draining, and how many in-service workers this pass has already taken out.
+    const inService = hosts.filter((h) => state.workers.has(h) && state.hdfs.inService.has(h)).length;
+    const floor = inServiceFloor(workers, policy.safety.minInServicePct);
+    const downGroups = downGroupsOf(cluster, state, policy);
+    let outChosen = 0;
     for (const op of ops) {
       const sets = state.opSets.get(op)!;
+      const effect = policy.operations.get(op)!.effect;
+      const takesOut = effect === 'drain' || effect === 'down';
       const inCluster = (s: ReadonlySet<string>) => hosts.filter((h) => s.has(h));
       const busyHosts = inCluster(sets.busy);
       const b = budgetFor(cluster, op, c, workers, busyHosts.length);
@@ -113,12 +129,21 @@ export function buildPlan(input: PlanInput): Plan {
       const busySet = new Set(busyHosts);
       // Hosts already busy for this op, or chosen for another op this pass, are not candidates.
       const candidates = inCluster(sets.candidates).filter((h) => !busySet.has(h) && !taken.has(h));
-      const row: BudgetRow = { ...b, candidates: candidates.length, chosen: 0, why: '' };
+      const row: BudgetRow = {
+        ...b,
+        candidates: candidates.length,
+        chosen: 0,
+        inService: takesOut ? inService - outChosen : null,
+        inServiceFloor: takesOut ? floor : null,
+        downGroups: effect === 'down' ? byteSorted(downGroups) : null,
+        why: '',
+      };
       budgets.push(row);
+      const view: ClusterView = { workers, inService, outChosen, downGroups, candidates: candidates.length };
 
       // Op-level invariants first: one refusal stops the op for the cluster.
       const inFlightGroups = sets.inFlight ? new Set(inCluster(sets.inFlight).map((h) => state.datagroupOf.get(h) ?? '')) : null;
-      const refusedOp = opRefusals(op, cluster, state, policy, now, inFlightGroups);
+      const refusedOp = opRefusals(op, cluster, state, policy, now, inFlightGroups, view);
       if (refusedOp.length > 0) {
         refusals.push(...refusedOp);
         row.why = `refused: invariant ${[...new Set(refusedOp.map((r) => r.invariant))].join(', ')}`;
@@ -142,16 +167,21 @@ export function buildPlan(input: PlanInput): Plan {
           if (r.invariant === 8) needsHuman.add(h);
         } else cleared.push(h);
       }
+      const of = (h: string) => state.datagroupOf.get(h) ?? '';
+      // Ops that take hosts out of service share what the floor leaves (invariant 9).
+      const floorLeft = takesOut ? Math.max(0, inService - outChosen - floor) : null;
       const sel = selectHosts({
         candidates: cleared,
         headroom: row.headroom,
         maxPerRack: policy.selection.maxPerRack,
         rackOf: (h) => state.rackOf.get(h) ?? '',
-        datagroups: inFlightGroups ? { inFlight: inFlightGroups, max: policy.selection.maxDatagroups, of: (h) => state.datagroupOf.get(h) ?? '' } : null,
+        datagroups: inFlightGroups ? { inFlight: inFlightGroups, max: policy.selection.maxDatagroups, of } : null,
+        downGroups: effect === 'down' ? { inFlight: downGroups, max: policy.safety.maxDownDatagroups, of } : null,
+        outOfService: floorLeft === null ? null : { left: floorLeft, counts: (h) => state.workers.has(h) && state.hdfs.inService.has(h) },
         random: input.random,
       });
       // Checked again on the result, whatever selection did.
-      const after = resultRefusals(op, cluster, sel.chosen, busyHosts, row.cap, inFlightGroups, state, policy);
+      const after = resultRefusals(op, cluster, sel.chosen, busyHosts, row.cap, inFlightGroups, state, policy, view);
       if (after.length > 0) {
         refusals.push(...after);
         row.why = `refused: invariant ${after.map((r) => r.invariant).join(', ')}`;
@@ -159,9 +189,13 @@ export function buildPlan(input: PlanInput): Plan {
       }
       row.chosen = sel.chosen.length;
       for (const h of sel.chosen) taken.add(h);
+      if (takesOut) {
+        outChosen += takenOutOfService(sel.chosen, state);
+        for (const h of sel.chosen) downGroups.add(of(h));
+      }
       if (sel.chosen.length > 0) chosenAll.set(`${cluster}.${op}`, sel.chosen);
       if (cleared.length === 0) row.why = 'every candidate refused';
-      else if (sel.chosen.length < Math.min(row.headroom, cleared.length)) row.why = 'limited by max_per_rack or data groups';
+      else if (sel.chosen.length < Math.min(row.headroom, cleared.length)) row.why = `limited by ${sel.limitedBy.join(', ') || 'max_per_rack or data groups'}`;
     }
   }
   return {

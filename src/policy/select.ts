@@ -17,7 +17,11 @@ export interface SelectionInput {
   maxPerRack: number;
   rackOf: (host: string) => string;
   /** For ops with `in_flight`: the data groups already in flight, and the limit. */
-  datagroups: { inFlight: Set<string>; max: number; of: (host: string) => string } | null;
+  datagroups: { inFlight: ReadonlySet<string>; max: number; of: (host: string) => string } | null;
+  /** For ops that take hosts down: the data groups down or draining in the cluster, and max_down_datagroups. */
+  downGroups?: { inFlight: ReadonlySet<string>; max: number; of: (host: string) => string } | null;
+  /** For ops that take hosts out of service: how many more may go before the in-service floor, and which hosts count. */
+  outOfService?: { left: number; counts: (host: string) => boolean } | null;
   random: () => number;
 }
 
@@ -25,6 +29,8 @@ export interface Selection {
   chosen: string[];
   /** The shuffled order the choice was made in (for explanations). */
   order: string[];
+  /** The limits that left a candidate out while there was headroom, for the budget row. */
+  limitedBy: string[];
 }
 
 /**
@@ -39,18 +45,37 @@ export function selectHosts(input: SelectionInput): Selection {
   const chosen: string[] = [];
   const perRack = new Map<string, number>();
   const groups = input.datagroups ? new Set(input.datagroups.inFlight) : null;
+  const down = input.downGroups ? new Set(input.downGroups.inFlight) : null;
+  let outLeft = input.outOfService ? input.outOfService.left : Infinity;
+  const limitedBy = new Set<string>();
   for (const host of order) {
     if (chosen.length >= input.headroom) break;
     const rack = input.rackOf(host);
-    if ((perRack.get(rack) ?? 0) >= input.maxPerRack) continue;
-    if (groups && input.datagroups) {
-      const g = input.datagroups.of(host);
-      if (!groups.has(g) && groups.size >= input.datagroups.max) continue;
-      groups.add(g);
+    if ((perRack.get(rack) ?? 0) >= input.maxPerRack) {
+      limitedBy.add('max_per_rack');
+      continue;
     }
+    const g = groups && input.datagroups ? input.datagroups.of(host) : null;
+    if (groups && g !== null && !groups.has(g) && groups.size >= input.datagroups!.max) {
+      limitedBy.add('max_datagroups');
+      continue;
+    }
+    const d = down && input.downGroups ? input.downGroups.of(host) : null;
+    if (down && d !== null && !down.has(d) && down.size >= input.downGroups!.max) {
+      limitedBy.add('max_down_datagroups');
+      continue;
+    }
+    const counts = input.outOfService ? input.outOfService.counts(host) : false;
+    if (counts && outLeft <= 0) {
+      limitedBy.add('min_in_service');
+      continue;
+    }
+    if (groups && g !== null) groups.add(g);
+    if (down && d !== null) down.add(d);
+    if (counts) outLeft--;
     perRack.set(rack, (perRack.get(rack) ?? 0) + 1);
     chosen.push(host);
   }
   chosen.sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
-  return { chosen, order };
+  return { chosen, order, limitedBy: [...limitedBy] };
 }

@@ -1,4 +1,4 @@
-import type { Op } from '../policy/types.js';
+import type { Effect, Op } from '../policy/types.js';
 import { isCanonicalHost } from '../sources/hostnames.js';
 
 /**
@@ -11,7 +11,7 @@ export interface Refusal {
   host: string | null;
   cluster: string;
   op: Op;
-  invariant: 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8;
+  invariant: 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10;
   message: string;
 }
 
@@ -24,6 +24,7 @@ export const REMEDIATION_OPS: readonly Op[] = ['rekick', 'reboot', 'firmware', '
 
 export interface HdfsState {
   live: ReadonlySet<string>;
+  inService: ReadonlySet<string>;
   dead: ReadonlySet<string>;
   decommissioned: ReadonlySet<string>;
   decommissioning: ReadonlySet<string>;
@@ -84,9 +85,12 @@ export interface HealthRow {
   corrupt: number;
 }
 
-/** 3. No drain or rekick in a cluster with missing blocks, or under-replicated blocks above the limit. */
-export function checkClusterHealth(op: Op, cluster: string, health: HealthRow | null, maxUnderReplicated: number): Refusal | null {
-  if (!REPLICA_OPS.includes(op)) return null;
+/**
+ * 3. No drain or rekick — nor any op that takes a live DataNode down — in a
+ * cluster with missing blocks, or under-replicated blocks above the limit.
+ */
+export function checkClusterHealth(op: Op, cluster: string, health: HealthRow | null, maxUnderReplicated: number, effect: Effect | null = null): Refusal | null {
+  if (!REPLICA_OPS.includes(op) && effect !== 'down') return null;
   const refuse = (message: string): Refusal => ({ host: null, cluster, op, invariant: 3, message });
   if (!health) return refuse(`no hdfs-health.tsv row for ${cluster}: block health unknown, so no ${op}; check its hdfs source`);
   if (health.missing > 0) return refuse(`${cluster} has ${health.missing} missing block(s): no ${op} until they are recovered (hdfs fsck / -list-corruptfileblocks)`);
@@ -117,6 +121,73 @@ export function checkDatagroupSpan(op: Op, cluster: string, groups: ReadonlySet<
     op,
     invariant: 4,
     message: `${op} in ${cluster} would span ${groups.size} data groups (${[...groups].sort().join(', ')}), more than ${max}: replicas of a block could all be out`,
+  };
+}
+
+/**
+ * 4 across ops. While a host is down (dead, in maintenance, rebooting) its
+ * replicas cannot be read, and a decommissioning replica no longer counts as
+ * one of a block's live replicas in HDFS. A block keeps a replica up as long as
+ * the hosts down, the drains in flight and this pass's choices together span
+ * fewer data groups than it has replicas: `max` says how many may be spanned.
+ * A host of no known data group counts as a group of its own.
+ */
+export function checkDownSpan(op: Op, cluster: string, groups: ReadonlySet<string>, max: number, before: ReadonlySet<string> | null = null): Refusal | null {
+  if (groups.size <= max) return null;
+  const names = [...groups].map((g) => g || '(no data group)').sort();
+  const already = before && before.size > max;
+  return {
+    host: null,
+    cluster,
+    op,
+    invariant: 4,
+    message: already
+      ? `hosts down and drains in flight in ${cluster} already span ${groups.size} data groups (${names.join(', ')}), more than max_down_datagroups ${max}: no ${op} takes another host down until some come back`
+      : `${op} in ${cluster} would leave ${groups.size} data groups (${names.join(', ')}) with hosts down or draining, more than max_down_datagroups ${max}: a block could have no replica up`,
+  };
+}
+
+/**
+ * 9. How many of a cluster's N workers must stay in service: `pct` of them,
+ * rounded up, but never all of them, so that a cluster of N ≥ 1 workers may
+ * always lose one host when nothing else is out (a small cluster must still
+ * get its maintenance).
+ */
+export function inServiceFloor(workers: number, pct: number): number {
+  if (workers <= 0) return 0;
+  return Math.min(workers - 1, Math.ceil((pct * workers) / 100 - 1e-9));
+}
+
+/** 9. After a pass's choices, at least the floor of the workers stays in service, counting every drain and down op together. */
+export function checkInServiceFloor(op: Op, cluster: string, inServiceAfter: number, workers: number, pct: number): Refusal | null {
+  const floor = inServiceFloor(workers, pct);
+  if (inServiceAfter >= floor) return null;
+  return {
+    host: null,
+    cluster,
+    op,
+    invariant: 9,
+    message: `${op} in ${cluster} would leave ${inServiceAfter} of ${workers} workers in service, below the floor ${floor} (min_in_service_pct ${pct}): fewer hosts at once, or wait for some to come back`,
+  };
+}
+
+/**
+ * 10. A storm: when an op's candidates in a cluster are more than `pct` of its
+ * workers, one cause (a switch, a bad push, a broken check) is likelier than
+ * that many broken hosts, and the op chooses nobody there. A single candidate
+ * is never a storm, so a cluster of a few workers can always be fixed one host
+ * at a time.
+ */
+export function checkStorm(op: Op, cluster: string, candidates: number, workers: number, pct: number | null): Refusal | null {
+  if (pct === null || candidates <= 1) return null;
+  if (workers > 0 && candidates * 100 <= pct * workers) return null;
+  const share = workers > 0 ? `${Math.round((candidates * 100) / workers)}%` : `${candidates} hosts`;
+  return {
+    host: null,
+    cluster,
+    op,
+    invariant: 10,
+    message: `storm: ${share} of ${cluster}'s workers are ${op} candidates (${candidates} of ${workers}, limit ${pct}%): more likely one cause than many broken hosts; find the cause, then fix it or raise max_candidates_pct`,
   };
 }
 

@@ -1,7 +1,7 @@
 // Builders for the planner's inputs (a Policy and a FleetState) from plain
 // descriptions, so tests can state a fleet in a few lines.
 import type { FleetState, OpSets } from '../../src/policy/plan.js';
-import type { Archetype, ClassifyRule, Op, OpLimits, Operation, Policy } from '../../src/policy/types.js';
+import { DEFAULT_EFFECT, type Archetype, type ClassifyRule, type Effect, type Op, type OpLimits, type Operation, type Policy } from '../../src/policy/types.js';
 import type { HealthRow, SourceStatus } from '../../src/safety/invariants.js';
 
 export const ALL_OPS: readonly Op[] = ['drain', 'rekick', 'reboot', 'firmware', 'burnin', 'return'];
@@ -35,6 +35,8 @@ export interface FleetDesc {
   opGroupCounts?: Partial<Record<Op, Array<{ group: string; before: number | null; after: number }>>>;
   /** Defaults to the number of hosts. */
   allCount?: number;
+  /** The policy's `down:` set; defaults to the dead hosts and those in maintenance. */
+  down?: ReadonlySet<string>;
 }
 
 export const LIVE: readonly HdfsStatus[] = ['in-service', 'decommissioning', 'decommissioned', 'maintenance'];
@@ -52,6 +54,7 @@ export function fleetState(d: FleetDesc, ops: readonly Op[], inFlightOps: Readon
   }
   return {
     clusterOf: new Map(d.hosts.map((h) => [h.host, h.cluster])),
+    down: d.down ?? is([...DEAD, 'maintenance']),
     rackOf: new Map(d.hosts.map((h) => [h.host, h.rack])),
     datagroupOf: new Map(d.hosts.map((h) => [h.host, h.datagroup])),
     clusterAttrs: new Map(Object.entries(d.clusterAttrs ?? {})),
@@ -59,6 +62,7 @@ export function fleetState(d: FleetDesc, ops: readonly Op[], inFlightOps: Readon
     health: new Map(Object.entries(d.health)),
     hdfs: {
       live: is([...LIVE]),
+      inService: is(['in-service']),
       dead: is([...DEAD]),
       decommissioned: is(['decommissioned', 'dead-decommissioned']),
       decommissioning: is(['decommissioning']),
@@ -87,6 +91,11 @@ export interface PolicyDesc {
   maxSwingPct?: number;
   maxAttempts?: number;
   attemptWindowMs?: number;
+  /** The rules across ops; left out, they are off (so older properties hold unchanged). */
+  maxDownDatagroups?: number;
+  minInServicePct?: number;
+  maxCandidatesPct?: number | null;
+  effects?: Partial<Record<Op, Effect>>;
 }
 
 export function policyOf(p: PolicyDesc): Policy {
@@ -104,7 +113,20 @@ export function policyOf(p: PolicyDesc): Policy {
     reason: r.reason ?? `rule ${i + 1}`,
   }));
   const operations = new Map<Op, Operation>(
-    p.ops.map((op) => [op, { op, candidates: `candidate-${op}`, busy: `plans.${op}`, inFlight: p.inFlightOps.has(op) ? `plans.${op}` : null, run: null, on: null }]),
+    p.ops.map((op) => [
+      op,
+      {
+        op,
+        effect: p.effects?.[op] ?? DEFAULT_EFFECT[op],
+        timeoutMs: null,
+        maintenanceExpiryMs: null,
+        candidates: `candidate-${op}`,
+        busy: `plans.${op}`,
+        inFlight: p.inFlightOps.has(op) ? `plans.${op}` : null,
+        run: null,
+        on: null,
+      },
+    ]),
   );
   return {
     dir: '/policy',
@@ -117,7 +139,11 @@ export function policyOf(p: PolicyDesc): Policy {
       maxSwingPct: p.maxSwingPct ?? 20,
       maxAttempts: p.maxAttempts ?? 3,
       attemptWindowMs: p.attemptWindowMs ?? 14 * 86_400_000,
+      maxDownDatagroups: p.maxDownDatagroups ?? 1_000_000,
+      minInServicePct: p.minInServicePct ?? 0,
+      maxCandidatesPct: p.maxCandidatesPct ?? null,
     },
+    down: 'hdfs-dead | hdfs-maintenance',
     operations,
     recipes: [],
   };

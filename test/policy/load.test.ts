@@ -123,10 +123,22 @@ describe('parsePolicy: a valid policy', () => {
     ]);
     expect(p.workers).toBe('hadoop-workers');
     expect(p.selection).toEqual({ maxPerRack: 3, maxDatagroups: 2 });
-    expect(p.safety).toEqual({ maxUnderReplicated: 500, maxSwingPct: 15, maxAttempts: 4, attemptWindowMs: 7 * 86_400_000 });
+    expect(p.safety).toEqual({
+      maxUnderReplicated: 500,
+      maxSwingPct: 15,
+      maxAttempts: 4,
+      attemptWindowMs: 7 * 86_400_000,
+      maxDownDatagroups: 1,
+      minInServicePct: 90,
+      maxCandidatesPct: 20,
+    });
+    expect(p.down).toBe('hdfs-dead | hdfs-maintenance | plans.reboot');
     expect([...p.operations.keys()]).toEqual(['drain', 'rekick', 'reboot']);
     expect(p.operations.get('drain')).toEqual({
       op: 'drain',
+      effect: 'drain',
+      timeoutMs: null,
+      maintenanceExpiryMs: null,
       candidates: 'candidate-drain',
       busy: 'hdfs-dead | hdfs-decommissioning | plans.drain',
       inFlight: 'hdfs-decommissioning | plans.drain',
@@ -142,7 +154,16 @@ describe('parsePolicy: a valid policy', () => {
     const p = policyOf(text);
     expect(p.workers).toBe('hadoop-workers');
     expect(p.selection).toEqual({ maxPerRack: 2, maxDatagroups: 1 });
-    expect(p.safety).toEqual({ maxUnderReplicated: 1000, maxSwingPct: 20, maxAttempts: 3, attemptWindowMs: 14 * 86_400_000 });
+    expect(p.safety).toEqual({
+      maxUnderReplicated: 1000,
+      maxSwingPct: 20,
+      maxAttempts: 3,
+      attemptWindowMs: 14 * 86_400_000,
+      maxDownDatagroups: 1,
+      minInServicePct: 90,
+      maxCandidatesPct: 20,
+    });
+    expect([...p.operations.values()].map((o) => o.effect)).toEqual(['drain', 'offline', 'down']);
   });
 
   it('the shipped policy loads, with the numbers DESIGN §5 gives', () => {
@@ -168,8 +189,19 @@ describe('parsePolicy: a valid policy', () => {
     for (const r of p.classify) expect(r.reason.length).toBeGreaterThan(0);
     expect(p.workers).toBe('hadoop-workers');
     expect(p.selection).toEqual({ maxPerRack: 2, maxDatagroups: 1 });
-    expect(p.safety).toEqual({ maxUnderReplicated: 1000, maxSwingPct: 20, maxAttempts: 3, attemptWindowMs: 14 * 86_400_000 });
+    expect(p.safety).toEqual({
+      maxUnderReplicated: 1000,
+      maxSwingPct: 20,
+      maxAttempts: 3,
+      attemptWindowMs: 14 * 86_400_000,
+      maxDownDatagroups: 1,
+      minInServicePct: 90,
+      maxCandidatesPct: 20,
+    });
+    expect(p.down).toBe('hdfs-dead | hdfs-maintenance | plans.reboot');
     expect([...p.operations.keys()]).toEqual(['drain', 'rekick', 'reboot', 'return']);
+    expect([...p.operations.values()].map((o) => o.effect)).toEqual(['drain', 'offline', 'down', 'return']);
+    expect(p.operations.get('reboot')!.maintenanceExpiryMs).toBe(30 * 60_000);
     expect(p.operations.get('drain')!.inFlight).toBe('hdfs-decommissioning | plans.drain');
     expect(p.operations.get('rekick')).toMatchObject({ run: ['rekick', '{host}'], on: 'provisioner' });
     expect(p.recipes.map((r) => r.name)).toEqual(
@@ -187,7 +219,7 @@ describe('parsePolicy: mistakes name the file and the line', () => {
     ['unknown top-level key', edit('workers: hadoop-workers', 'wokers: hadoop-workers'), 'wokers:', /wokers: unknown key; expected one of: archetypes, classify/],
     ['unknown key in a flow mapping', edit('selection:', 'selection: { max_per_rack: 3, max_datagrups: 2 }'), 'max_datagrups', /selection\.max_datagrups: unknown key/],
     ['unknown key in safety', edit('max_attempts: 4', '  max_attempt: 4'), 'max_attempt:', /safety\.max_attempt: unknown key/],
-    ['unknown key in an operation', edit('in_flight:', '    inflight: "hdfs-decommissioning"'), 'inflight:', /operations\.drain\.inflight: unknown key; expected one of: candidates, busy, in_flight, run, on/],
+    ['unknown key in an operation', edit('in_flight:', '    inflight: "hdfs-decommissioning"'), 'inflight:', /operations\.drain\.inflight: unknown key; expected one of: candidates, busy, in_flight, run, on, effect/],
     ['unknown key in limits', edit('floor: 1\n', '        flor: 1'), 'flor:', /flor: unknown key; expected one of: pct, floor, ceiling/],
     ['unknown key in a rule', edit('workers_below: 50', '  - { workers_under: 50, archetype: small, reason: "dev" }'), 'workers_under', /classify\[1\]\.workers_under: unknown key/],
     ['unknown key in an archetype', edit('reason: "experimental"', '    reasn: "experimental"'), 'reasn:', /archetypes\.small\.reasn: unknown key/],

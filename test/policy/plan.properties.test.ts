@@ -14,6 +14,8 @@ const CLUSTERS = ['dw1', 'hb-meta', 'Dev-2', 'a.small', ''];
 const WIPING: readonly Op[] = ['rekick', 'firmware', 'burnin'];
 const REPLICA: readonly Op[] = ['drain', 'rekick'];
 const REMEDIATION: readonly Op[] = ['rekick', 'reboot', 'firmware', 'burnin'];
+/** Ops whose (default) effect is down: under invariant 3, and they need a known data group. */
+const DOWN: readonly Op[] = ['reboot'];
 
 // ---------------------------------------------------------------- generators
 
@@ -223,7 +225,7 @@ function checkPlan(p: PolicyDesc, f: FleetDesc, plan: Plan): void {
           refused++;
         }
       }
-      if (REPLICA.includes(op)) {
+      if (REPLICA.includes(op) || DOWN.includes(op)) {
         const hr = f.health[cluster];
         if (!hr || hr.missing > 0 || hr.underReplicated > p.maxUnderReplicated!) {
           opRefusals.push(`${cluster} ${op} - 3`);
@@ -246,7 +248,7 @@ function checkPlan(p: PolicyDesc, f: FleetDesc, plan: Plan): void {
         if (!canonical(h.host)) breaks.add(7);
         if (h.role) breaks.add(2);
         if (WIPING.includes(op) && LIVE.includes(h.hdfs) && h.hdfs !== 'decommissioned') breaks.add(1);
-        if (hasInFlight && h.datagroup === '') breaks.add(4);
+        if ((hasInFlight || DOWN.includes(op)) && h.datagroup === '') breaks.add(4);
         const recent = h.attempts.filter((t) => NOW.getTime() - t.getTime() <= p.attemptWindowMs!).length;
         if (REMEDIATION.includes(op) && recent >= p.maxAttempts!) breaks.add(8);
         if (breaks.size > 0) hostRefusals.set(`${cluster} ${op} ${h.host}`, breaks);

@@ -39,6 +39,7 @@ function refused(r: Refusal | null, invariant: number, want: { cluster: string; 
 describe('1. no rekick, firmware or burnin on a live DataNode not yet decommissioned', () => {
   const H = (s: Partial<Record<keyof HdfsState, string[]>>): HdfsState => ({
     live: new Set(s.live ?? []),
+    inService: new Set(s.inService ?? []),
     dead: new Set(s.dead ?? []),
     decommissioned: new Set(s.decommissioned ?? []),
     decommissioning: new Set(s.decommissioning ?? []),
