@@ -35,6 +35,8 @@ export interface ClusterView {
   downGroups: ReadonlySet<string>;
   /** The op's candidates in the cluster (busy ones left out). */
   candidates: number;
+  /** Whether this pass has already taken a host of the cluster down: a later drain then counts the data groups too. */
+  downChosen?: boolean;
 }
 
 /** Data groups of the hosts of a cluster that are down or draining now (pure). */
@@ -125,7 +127,7 @@ export function resultRefusals(
     const span = checkDatagroupSpan(op, cluster, groups, policy.selection.maxDatagroups);
     if (span) out.push(span);
   }
-  if (view && effect === 'down' && chosen.length > 0) {
+  if (view && (effect === 'down' || (effect === 'drain' && view.downChosen)) && chosen.length > 0) {
     const groups = new Set([...view.downGroups, ...chosen.map((h) => state.datagroupOf.get(h) ?? '')]);
     const span = checkDownSpan(op, cluster, groups, policy.safety.maxDownDatagroups);
     if (span) out.push(span);

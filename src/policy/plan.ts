@@ -115,6 +115,8 @@ export function buildPlan(input: PlanInput): Plan {
     const floor = inServiceFloor(workers, policy.safety.minInServicePct);
     const downGroups = downGroupsOf(cluster, state, policy);
     let outChosen = 0;
+    // Once this pass has taken a host of the cluster down, a later drain is held to the same data groups.
+    let downChosen = false;
     for (const op of ops) {
       const sets = state.opSets.get(op)!;
       const effect = policy.operations.get(op)!.effect;
@@ -139,7 +141,7 @@ export function buildPlan(input: PlanInput): Plan {
         why: '',
       };
       budgets.push(row);
-      const view: ClusterView = { workers, inService, outChosen, downGroups, candidates: candidates.length };
+      const view: ClusterView = { workers, inService, outChosen, downGroups, candidates: candidates.length, downChosen };
 
       // Op-level invariants first: one refusal stops the op for the cluster.
       const inFlightGroups = sets.inFlight ? new Set(inCluster(sets.inFlight).map((h) => state.datagroupOf.get(h) ?? '')) : null;
@@ -176,7 +178,7 @@ export function buildPlan(input: PlanInput): Plan {
         maxPerRack: policy.selection.maxPerRack,
         rackOf: (h) => state.rackOf.get(h) ?? '',
         datagroups: inFlightGroups ? { inFlight: inFlightGroups, max: policy.selection.maxDatagroups, of } : null,
-        downGroups: effect === 'down' ? { inFlight: downGroups, max: policy.safety.maxDownDatagroups, of } : null,
+        downGroups: effect === 'down' || (effect === 'drain' && downChosen) ? { inFlight: downGroups, max: policy.safety.maxDownDatagroups, of } : null,
         outOfService: floorLeft === null ? null : { left: floorLeft, counts: (h) => state.workers.has(h) && state.hdfs.inService.has(h) },
         random: input.random,
       });
@@ -189,6 +191,7 @@ export function buildPlan(input: PlanInput): Plan {
       }
       row.chosen = sel.chosen.length;
       for (const h of sel.chosen) taken.add(h);
+      if (effect === 'down' && sel.chosen.length > 0) downChosen = true;
       if (takesOut) {
         outChosen += takenOutOfService(sel.chosen, state);
         for (const h of sel.chosen) downGroups.add(of(h));

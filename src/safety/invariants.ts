@@ -155,7 +155,7 @@ export function checkDownSpan(op: Op, cluster: string, groups: ReadonlySet<strin
  */
 export function inServiceFloor(workers: number, pct: number): number {
   if (workers <= 0) return 0;
-  return Math.min(workers - 1, Math.ceil((pct * workers) / 100 - 1e-9));
+  return Math.max(0, Math.min(workers - 1, Math.ceil((pct * workers) / 100 - 1e-9)));
 }
 
 /** 9. After a pass's choices, at least the floor of the workers stays in service, counting every drain and down op together. */
