@@ -3,14 +3,16 @@ import path from 'node:path';
 import type { ClusterConfig, DatacenterConfig, ExecConfig } from '../config/config.js';
 import type { OpenEntry } from '../policy/open.js';
 import type { FleetState } from '../policy/plan.js';
-import { recheck } from '../policy/recheck.js';
-import type { Op, Policy } from '../policy/types.js';
+import { recheck, startTally, type ClusterTally } from '../policy/recheck.js';
+import { OPS, type Op, type Policy } from '../policy/types.js';
+import { enterMaintenance } from './maintenance.js';
 import type { Refusal } from '../safety/invariants.js';
 import { readGroupLines } from '../store/group.js';
 import { writeFileAtomic } from '../store/atomic.js';
 import { adapterFor, fanOut, writeExecGroups } from './exec.js';
 import { isCanonicalHost } from '../sources/hostnames.js';
 import { withHost } from './quote.js';
+import { StepError, step, WRITE_SCRIPT, kerberized } from './steps.js';
 import type { HostResult } from './types.js';
 
 export interface ApplyInput {
@@ -25,6 +27,8 @@ export interface ApplyInput {
   now: Date;
   signal: AbortSignal;
   say: (line: string) => void;
+  /** hostnames.domain of the config, to match names in the NameNodes' files. */
+  domain: string | null;
 }
 
 export interface OpOutcome {
@@ -43,6 +47,9 @@ export interface ApplyReport {
   opened: OpenEntry[];
 }
 
+/** How long a host stays in maintenance when the op does not say (maintenance_expiry). */
+export const DEFAULT_MAINTENANCE_EXPIRY_MS = 30 * 60_000;
+
 interface SavedPlanJson {
   budgets: Array<{ cluster: string; op: Op; cap: number }>;
   chosen: Record<string, string[]>;
@@ -59,30 +66,6 @@ export function parseHostsFile(text: string): string[] {
     }
   }
   return out;
-}
-
-// A temporary name of its own per writer ($$): head nodes sharing a filesystem must not race.
-const WRITE_SCRIPT = 'f=$1; shift; t="$f.breakfix.$$.tmp"; { echo "# hosts excluded by breakfix (drains in progress or done, not yet returned)"; printf "%s\\n" "$@"; } > "$t" && mv -f "$t" "$f"';
-
-function kerberized(dc: DatacenterConfig, argv: string[]): string[] {
-  if (!dc.kerberos) return argv;
-  return ['sh', '-c', 'kinit -kt "$1" "$2" && shift 2 && exec "$@"', 'sh', dc.kerberos.keytab, dc.kerberos.principal, ...argv];
-}
-
-class StepError extends Error {}
-
-/** One step of the drain workflow on some head nodes; any host not ok stops the workflow. */
-async function step(input: ApplyInput, hosts: string[], argv: string[], dir: string, what: string): Promise<string> {
-  const out = await fanOut({ cfg: input.exec, hosts, argv, outDir: dir, signal: input.signal, label: what });
-  const bad = out.results.filter((r) => r.status !== 'ok');
-  if (out.refused.length > 0) throw new StepError(`${what}: refused non-canonical head node names ${out.refused.map((r) => r.raw).join(', ')}`);
-  if (bad.length > 0) {
-    const first = bad[0]!;
-    const text = fs.existsSync(path.join(dir, `${first.host}.out`)) ? fs.readFileSync(path.join(dir, `${first.host}.out`), 'utf8').trim().split('\n').slice(-3).join(' | ') : '';
-    throw new StepError(`${what} on ${first.host}: ${first.status}${first.exitCode !== null ? ` (exit ${first.exitCode})` : ''}${text ? `: ${text}` : ''}`);
-  }
-  const first = out.results[0];
-  return first ? fs.readFileSync(path.join(dir, `${first.host}.out`), 'utf8') : '';
 }
 
 /**
@@ -114,7 +97,7 @@ async function changeExcludes(input: ApplyInput, c: ClusterConfig, hosts: string
 }
 
 /** Runs an op's command: on each host (`on: host`), or on a controller with `{host}` filled in, once per host. */
-async function runCommandOp(input: ApplyInput, op: Op, hosts: string[], dir: string): Promise<HostResult[]> {
+export async function runCommandOp(input: Pick<ApplyInput, "policy" | "exec" | "dayDir" | "signal">, op: Op, hosts: string[], dir: string): Promise<HostResult[]> {
   const o = input.policy.operations.get(op)!;
   if (o.on === 'host') return (await fanOut({ cfg: input.exec, hosts, argv: o.run!, outDir: dir, signal: input.signal, label: op, writeGroups: false })).results;
   const target = o.on!.includes('.') ? o.on! : (() => {
@@ -159,10 +142,14 @@ export async function applyPlan(input: ApplyInput): Promise<ApplyReport> {
   const opened: OpenEntry[] = [];
   /** Each op's host results over every cluster: `exec/<pass>/<op>/<host>.out` and one set of exec-* groups. */
   const ran = new Map<Op, HostResult[]>();
-  for (const [key, planned] of Object.entries(plan.chosen ?? {})) {
+  // Cluster by cluster, each in OPS order, so that the rules across ops are checked on the sum again.
+  const keys = Object.entries(plan.chosen ?? {}).map(([key, planned]) => {
     const dot = key.lastIndexOf('.');
-    const cluster = key.slice(0, dot);
-    const op = key.slice(dot + 1) as Op;
+    return { cluster: key.slice(0, dot), op: key.slice(dot + 1) as Op, planned };
+  });
+  keys.sort((a, b) => (a.cluster === b.cluster ? OPS.indexOf(a.op) - OPS.indexOf(b.op) : a.cluster < b.cluster ? -1 : 1));
+  const tallies = new Map<string, ClusterTally>();
+  for (const { cluster, op, planned } of keys) {
     const budget = plan.budgets.find((b) => b.cluster === cluster && b.op === op);
     const outcome: OpOutcome = { cluster, op, planned, acted: [], ok: [], failed: [] };
     outcomes.push(outcome);
@@ -170,7 +157,9 @@ export async function applyPlan(input: ApplyInput): Promise<ApplyReport> {
       outcome.error = `no budget row or no operation ${op} in the policy: not applied`;
       continue;
     }
-    const r = recheck(op, cluster, planned, budget.cap, input.state, input.policy, input.now);
+    let tally = tallies.get(cluster);
+    if (!tally) tallies.set(cluster, (tally = startTally(cluster, input.state, input.policy)));
+    const r = recheck(op, cluster, planned, budget.cap, input.state, input.policy, input.now, tally);
     refusals.push(...r.refusals);
     if (r.keep.length === 0) {
       outcome.error = r.refusals.length ? 'every host refused on fresh state' : 'nothing to do';
@@ -178,8 +167,22 @@ export async function applyPlan(input: ApplyInput): Promise<ApplyReport> {
     }
     outcome.acted = r.keep;
     const opDir = path.join(input.dayDir, 'exec', String(input.pass), op);
+    const operation = input.policy.operations.get(op)!;
+    const cfg = input.dc.clusters.get(cluster);
+    const viaMaintenance = operation.effect === 'down' && !!cfg?.hdfsHostsJson;
+    let unreachable: string[] = [];
     try {
-      if (op === 'drain' || op === 'return') {
+      if (viaMaintenance) {
+        // The command runs in a later pass, once HDFS reports the host In maintenance.
+        const expires = input.now.getTime() + (operation.maintenanceExpiryMs ?? DEFAULT_MAINTENANCE_EXPIRY_MS);
+        await enterMaintenance({ ...input, domain: input.domain }, cfg!, r.keep, expires, path.join(opDir, cluster, 'enter-maintenance'));
+        outcome.ok = r.keep;
+        for (const host of r.keep) {
+          opened.push({ host, cluster, op, day: input.day, pass: input.pass, applied: input.now.toISOString(), maintenance: { expires: new Date(expires).toISOString() }, ran: null });
+        }
+        input.say(`applied ${cluster}.${op}: ${r.keep.length} host(s) entering HDFS maintenance until ${new Date(expires).toISOString()}; ${op} runs once HDFS reports them In maintenance`);
+        continue;
+      } else if (op === 'drain' || op === 'return') {
         const c = input.dc.clusters.get(cluster);
         if (!c) throw new StepError(`cluster ${cluster} is not in the config's clusters: cannot reach its NameNodes`);
         // The head-node steps of this cluster: exec/<pass>/<op>/<cluster>/<step>/<head node>.out
@@ -190,6 +193,9 @@ export async function applyPlan(input: ApplyInput): Promise<ApplyReport> {
         ran.set(op, [...(ran.get(op) ?? []), ...results]);
         outcome.ok = results.filter((x) => x.status === 'ok').map((x) => x.host);
         outcome.failed = results.filter((x) => x.status !== 'ok').map((x) => x.host);
+        // A host taken down may drop the connection that took it down (ssh exits 255): it is
+        // still on its way down, so it stays open and busy until it is back or its timeout passes.
+        if (operation.effect === 'down') unreachable = results.filter((x) => x.status === 'unreachable').map((x) => x.host);
       } else {
         throw new StepError(`${op} has no run: command in the policy and no built-in workflow`);
       }
@@ -199,8 +205,9 @@ export async function applyPlan(input: ApplyInput): Promise<ApplyReport> {
       outcome.failed = r.keep.filter((h) => !outcome.ok.includes(h));
     }
     for (const host of outcome.ok) opened.push({ host, cluster, op, day: input.day, pass: input.pass, applied: input.now.toISOString() });
+    for (const host of unreachable) opened.push({ host, cluster, op, day: input.day, pass: input.pass, applied: input.now.toISOString(), result: 'unreachable' });
     input.say(
-      `applied ${cluster}.${op}: ${outcome.ok.length} ok${outcome.failed.length ? `, ${outcome.failed.length} failed` : ''}${outcome.error ? ` (${outcome.error})` : ''}`,
+      `applied ${cluster}.${op}: ${outcome.ok.length} ok${outcome.failed.length ? `, ${outcome.failed.length} failed` : ''}${unreachable.length ? ` (${unreachable.length} unreachable after the command: kept open until back)` : ''}${outcome.error ? ` (${outcome.error})` : ''}`,
     );
   }
   const time = new Date().toISOString();

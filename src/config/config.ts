@@ -17,6 +17,11 @@ export interface ClusterConfig {
   yarnCommand: string[];
   /** Graceful decommission timeout for `yarn rmadmin -refreshNodes -g`. */
   decommissionTimeoutS: number;
+  /**
+   * The NameNodes' combined JSON hosts file (CombinedHostFileManager), or null:
+   * with it, ops whose effect is down go through HDFS maintenance.
+   */
+  hdfsHostsJson: string | null;
 }
 
 export interface KerberosConfig {
@@ -57,7 +62,17 @@ export interface Config {
 
 const TOP = ['home', 'policy', 'hostnames', 'datacenters'] as const;
 const DC = ['clusters', 'sources', 'exec', 'kerberos'] as const;
-const CLUSTER = ['namenodes', 'resourcemanagers', 'headnodes', 'hdfs_exclude', 'yarn_exclude', 'hdfs_command', 'yarn_command', 'decommission_timeout'] as const;
+const CLUSTER = [
+  'namenodes',
+  'resourcemanagers',
+  'headnodes',
+  'hdfs_exclude',
+  'yarn_exclude',
+  'hdfs_command',
+  'yarn_command',
+  'decommission_timeout',
+  'hdfs_hosts_json',
+] as const;
 const EXEC = ['adapter', 'concurrency', 'connect_timeout', 'timeout', 'ssh_config', 'user', 'command', 'control_persist'] as const;
 export const SOURCE_TYPES = ['inventory', 'prometheus', 'hdfs', 'yarn', 'healthcheck'] as const;
 
@@ -117,6 +132,7 @@ export function loadConfig(file: string): Config {
         hdfsCommand: c.get('hdfs_command')?.strings() ?? ['hdfs'],
         yarnCommand: c.get('yarn_command')?.strings() ?? ['yarn'],
         decommissionTimeoutS: Math.round((c.get('decommission_timeout')?.duration() ?? 3_600_000) / 1000),
+        hdfsHostsJson: c.get('hdfs_hosts_json')?.string() ?? null,
       });
     }
     const sources = new Map<string, Field>();

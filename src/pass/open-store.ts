@@ -34,9 +34,8 @@ export function writeOpenGroups(dayDir: string, entries: OpenEntry[], time: stri
   }
 }
 
-/** Closes the entries the day's groups show finished; returns what closed and why. */
-export function closeFinished(dcDir: string, dayDir: string, policy: Policy): { closed: Array<{ entry: OpenEntry; why: string }>; open: OpenEntry[] } {
-  const entries = loadOpen(dcDir);
+/** Membership in the day's groups, each read once; null for a group that does not exist today. */
+export function dayGroupView(dayDir: string): { has(group: string, host: string): boolean | null } {
   const cache = new Map<string, Set<string> | null>();
   const group = (name: string) => {
     if (!cache.has(name)) {
@@ -45,14 +44,23 @@ export function closeFinished(dcDir: string, dayDir: string, policy: Policy): { 
     }
     return cache.get(name)!;
   };
+  return {
+    has: (g, h) => {
+      const s = group(g);
+      return s === null ? null : s.has(h);
+    },
+  };
+}
+
+/** Closes the entries the day's groups show finished; returns what closed and why. */
+export function closeFinished(dcDir: string, dayDir: string, policy: Policy): { closed: Array<{ entry: OpenEntry; why: string }>; open: OpenEntry[] } {
+  const entries = loadOpen(dcDir);
+  const groups = dayGroupView(dayDir);
   const health = new Map<string, { missing: number; ur: number }>();
   const hf = path.join(dayDir, 'hdfs-health.tsv');
   if (fs.existsSync(hf)) for (const r of readTable(hf).rows) health.set(r.cluster!, { missing: Number(r.missing), ur: Number(r.under_replicated) });
   const view = {
-    has: (g: string, h: string) => {
-      const s = group(g);
-      return s === null ? null : s.has(h);
-    },
+    has: groups.has,
     healthOk: (c: string) => {
       const h = health.get(c);
       return h !== undefined && h.missing === 0 && h.ur <= policy.safety.maxUnderReplicated;

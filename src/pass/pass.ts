@@ -3,7 +3,9 @@ import type { Config, DatacenterConfig } from '../config/config.js';
 import type { Op, Policy } from '../policy/types.js';
 import { ensureDayDir, dayOf } from '../store/layout.js';
 import { deriveRecipes } from './derive.js';
-import { closeFinished, loadOpen, saveOpen, writeOpenGroups } from './open-store.js';
+import { closeFinished, dayGroupView, loadOpen, saveOpen, writeOpenGroups } from './open-store.js';
+import type { OpenEntry } from '../policy/open.js';
+import { nextPass } from '../store/plans.js';
 import { formatPlan, runPlan } from './run-plan.js';
 import { readFleetState, type SourceRun } from './state.js';
 import type { FleetState } from '../policy/plan.js';
@@ -63,8 +65,9 @@ export async function runPass(o: PassOptions): Promise<PassResult> {
     o.say('stopped after the pull, as asked: nothing derived, planned or applied\n');
     return { code: 3, dayDir, pass: 0, failedSources: failed, refusals: 0, chosen: 0 };
   }
-  const { closed, open } = closeFinished(o.dcDir, dayDir, o.policy);
-  for (const c of closed) o.say(`finished ${c.entry.op} ${c.entry.host} (${c.why}; applied ${c.entry.day} pass ${c.entry.pass})\n`);
+  const finished = closeFinished(o.dcDir, dayDir, o.policy);
+  for (const c of finished.closed) o.say(`finished ${c.entry.op} ${c.entry.host} (${c.why}; applied ${c.entry.day} pass ${c.entry.pass})\n`);
+  const open = await advanceWorkflows(o, dayDir, finished.open);
   writeOpenGroups(dayDir, open, o.now().toISOString());
   const derived = deriveRecipes(dayDir, o.policy, o.cwd, o.now, null);
   o.say(`derived ${derived.map((d) => `${d.name} ${d.count}`).join(', ')}\n`);
@@ -85,11 +88,38 @@ export async function runPass(o: PassOptions): Promise<PassResult> {
   if (o.apply && o.signal.aborted) o.say('stopped after planning, as asked: the plan was not applied\n');
   else if (o.apply && planned.plan.chosen.size > 0) {
     // The state was read a moment ago, after this pass's pull: it is the fresh state to re-check against.
-    const applied = await applySaved({ ...o, dayDir, planDir: planned.dir, pass: planned.plan.pass, sources: run, state: planned.state });
+    const applied = await applySaved({ ...o, dayDir, planDir: planned.dir, pass: planned.plan.pass, sources: run, state: planned.state, domain: o.config.domain });
     if (applied > code) code = applied;
   }
   const chosen = planned.plan.budgets.reduce((s, b) => s + b.chosen, 0);
   return { code, dayDir, pass: planned.plan.pass, failedSources: failed, refusals: planned.plan.refusals.length, chosen };
+}
+
+/**
+ * Moves the workflows that span passes (HDFS maintenance) one step on this
+ * pass's fresh state; a dry run only says what it would do.
+ */
+async function advanceWorkflows(o: PassOptions, dayDir: string, open: OpenEntry[]): Promise<OpenEntry[]> {
+  if (!open.some((e) => e.maintenance)) return open;
+  const { advanceMaintenance } = await import('../actions/workflow.js');
+  const { DEFAULT_EXEC } = await import('../actions/exec.js');
+  const r = await advanceMaintenance(open, dayGroupView(dayDir), {
+    dayDir,
+    pass: nextPass(dayDir),
+    policy: o.policy,
+    dc: o.dc,
+    exec: o.dc.exec ?? DEFAULT_EXEC,
+    domain: o.config.domain,
+    now: o.now(),
+    signal: o.signal,
+    act: o.apply,
+    say: (line) => o.say(`${line}\n`),
+  });
+  for (const c of r.closed) o.say(`finished ${c.entry.op} ${c.entry.host} (${c.why}; applied ${c.entry.day} pass ${c.entry.pass})\n`);
+  for (const w of r.waiting) o.say(`warning stuck: ${w.entry.op} ${w.entry.host}: ${w.why}\n`);
+  for (const f of r.failed) o.say(`failed ${f.entry.op} ${f.entry.host}: ${f.why}\n`);
+  if (o.apply) saveOpen(o.dcDir, r.open);
+  return r.open;
 }
 
 /**
@@ -104,6 +134,8 @@ export async function applySaved(
     sources: SourceRun;
     /** Fresh state already read; otherwise it is read here. */
     state?: FleetState;
+    /** hostnames.domain of the config. */
+    domain: string | null;
   },
 ): Promise<number> {
   const { applyPlan } = await import('../actions/apply.js');
@@ -122,6 +154,7 @@ export async function applySaved(
     now: o.now(),
     signal: o.signal,
     say: (line) => o.say(`${line}\n`),
+    domain: o.domain,
   });
   for (const r of report.refusals) o.say(`refused on fresh state: invariant ${r.invariant} ${r.cluster} ${r.op}${r.host ? ` ${r.host}` : ''}: ${r.message}\n`);
   const open = [...loadOpen(o.dcDir), ...report.opened];

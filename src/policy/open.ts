@@ -8,6 +8,12 @@ export interface OpenEntry {
   day: string;
   pass: number;
   applied: string;
+  /** For down ops through HDFS maintenance: when the maintenance expires (set in the combined hosts file). */
+  maintenance?: { expires: string };
+  /** Through maintenance: when the op's command ran; null while waiting for HDFS to report In maintenance. */
+  ran?: string | null;
+  /** How the command ended when not plainly ok (`unreachable`: the host went away with the connection). */
+  result?: string;
 }
 
 /** What the sources show this pass, as membership tests. */
@@ -27,6 +33,8 @@ export interface FinishView {
  */
 export function isFinished(e: OpenEntry, v: FinishView, appliedThisPass: boolean): { done: boolean; why: string } {
   if (appliedThisPass) return { done: false, why: 'applied this pass' };
+  // Coming out of maintenance is an action (the hosts file and a refresh): the workflow closes these.
+  if (e.maintenance) return { done: false, why: 'in the HDFS maintenance workflow' };
   switch (e.op) {
     case 'drain': {
       const out = v.has('hdfs-decommissioned', e.host) === true || v.has('hdfs-dead', e.host) === true;

@@ -338,7 +338,10 @@ function nextOpen(w: Windows, from: number): number | null {
   return null;
 }
 
-/** `Mon 09:00 America/Los_Angeles`, with the date too when it is a week or more away. */
+/**
+ * `Mon 09:00 America/Los_Angeles`; from six days away on, with the date too,
+ * where a day name alone could be read as today's or this week's.
+ */
 function whenText(w: Windows, next: number, now: number): string {
   const local = new Date(next + offsetAt(w.tz, next));
   const day = DAY_NAMES[local.getUTCDay()]!;

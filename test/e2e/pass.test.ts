@@ -48,6 +48,12 @@ const RULES: Array<{ index: number; match: (cluster: string, n: number) => boole
 const MAX_PER_RACK = 2;
 const MAX_DATAGROUPS = 1;
 const MAX_UNDER_REPLICATED = 1000;
+// The rules across ops, with the shipped numbers.
+const MAX_DOWN_DATAGROUPS = 2;
+const MIN_IN_SERVICE_PCT = 90;
+const MAX_CANDIDATES_PCT = 20;
+const TAKES_OUT: ReadonlySet<Op> = new Set(['drain', 'reboot']);
+const floorOf = (n: number) => (n <= 0 ? 0 : Math.max(0, Math.min(n - 1, Math.ceil((MIN_IN_SERVICE_PCT * n) / 100))));
 const HEAD_ROLE = /namenode|resourcemanager|journalnode|zookeeper|head/i;
 
 const byteSort = (xs: Iterable<string>) => [...xs].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
@@ -130,6 +136,12 @@ function checkPlan(planDir: string, s: Scenario): { refusals: string[]; chosen: 
     const n = hosts.filter((h) => T.get(h.host)!.worker).length;
     const rule = RULES.find((r) => r.match(cluster, n))!;
     const taken = new Set<string>();
+    const isInService = (h: SimHost) => T.get(h.host)!.worker && h.hdfs === 'in-service';
+    let outLeft = hosts.filter(isInService).length - floorOf(n);
+    // Data groups down (dead, in maintenance) or draining: what the reboots' data-group rule counts.
+    const down = new Set(
+      hosts.filter((h) => ['dead', 'dead-decommissioned', 'entering-maintenance', 'in-maintenance'].includes(h.hdfs) || T.get(h.host)!.inFlight.drain).map((h) => h.datagroup),
+    );
     for (const op of OPS) {
       const [pct, floor, ceiling] = LIMITS[rule.archetype]![op];
       const cap = rule.max[op] ?? Math.min(ceiling, Math.max(floor, Math.floor((pct * n) / 100)));
@@ -144,9 +156,11 @@ function checkPlan(planDir: string, s: Scenario): { refusals: string[]; chosen: 
       // A per-cluster source (hdfs-dw1, yarn-dw1) speaks for its own cluster only.
       const failedSource = s.failed?.get(op);
       if (failedSource && (!/-(dw\d+|hb-meta|dev\d+)$/.test(failedSource) || failedSource.endsWith(`-${cluster}`))) refusals.push(`${cluster} ${op} - 6`);
-      if ((op === 'drain' || op === 'rekick') && (spec.missingBlocks > 0 || spec.underReplicated > MAX_UNDER_REPLICATED)) refusals.push(`${cluster} ${op} - 3`);
+      if ((op === 'drain' || op === 'rekick' || op === 'reboot') && (spec.missingBlocks > 0 || spec.underReplicated > MAX_UNDER_REPLICATED)) refusals.push(`${cluster} ${op} - 3`);
       const inFlight = new Set(hosts.filter((h) => T.get(h.host)!.inFlight[op]).map((h) => h.datagroup));
       if (op === 'drain' && inFlight.size > MAX_DATAGROUPS) refusals.push(`${cluster} ${op} - 4`);
+      if (op === 'reboot' && down.size > MAX_DOWN_DATAGROUPS) refusals.push(`${cluster} ${op} - 4`);
+      if (candidates.length > 1 && candidates.length * 100 > MAX_CANDIDATES_PCT * n) refusals.push(`${cluster} ${op} - 10`);
       if (refusals.length > before || headroom === 0 || candidates.length === 0) {
         expect(chosen, name).toEqual([]);
         continue;
@@ -156,7 +170,7 @@ function checkPlan(planDir: string, s: Scenario): { refusals: string[]; chosen: 
         const breaks = new Set<number>();
         if (heads.has(h.host)) breaks.add(2);
         if (op === 'rekick' && T.get(h.host)!.live && !T.get(h.host)!.decommissioned) breaks.add(1);
-        if (op === 'drain' && h.datagroup === '') breaks.add(4);
+        if ((op === 'drain' || op === 'reboot') && h.datagroup === '') breaks.add(4);
         if (breaks.size > 0) hostBreaks.set(`${cluster} ${op} ${h.host}`, breaks);
         else cleared.push(h);
       }
@@ -179,12 +193,26 @@ function checkPlan(planDir: string, s: Scenario): { refusals: string[]; chosen: 
         for (const h of chosen) groups.add(byHost.get(h)!.datagroup);
         expect(groups.size, `${name} data groups`).toBeLessThanOrEqual(MAX_DATAGROUPS);
       }
+      if (op === 'reboot') {
+        for (const h of chosen) down.add(byHost.get(h)!.datagroup);
+        expect(down.size, `${name} data groups down`).toBeLessThanOrEqual(MAX_DOWN_DATAGROUPS);
+      }
+      if (TAKES_OUT.has(op)) {
+        const out = chosen.filter((h) => isInService(byHost.get(h)!)).length;
+        outLeft -= out;
+        if (out > 0) expect(outLeft, `${name} in-service floor`).toBeGreaterThanOrEqual(0);
+      }
       for (const h of cleared) {
         if (chosen.includes(h.host)) continue;
         const blocked =
-          chosen.length >= headroom || (perRack.get(h.rack) ?? 0) >= MAX_PER_RACK || (op === 'drain' && !groups.has(h.datagroup) && groups.size >= MAX_DATAGROUPS);
+          chosen.length >= headroom ||
+          (perRack.get(h.rack) ?? 0) >= MAX_PER_RACK ||
+          (op === 'drain' && !groups.has(h.datagroup) && groups.size >= MAX_DATAGROUPS) ||
+          (op === 'reboot' && !down.has(h.datagroup) && down.size >= MAX_DOWN_DATAGROUPS) ||
+          (TAKES_OUT.has(op) && isInService(h) && outLeft <= 0);
         expect(blocked, `${name}: ${h.host} could have been added`).toBe(true);
       }
+      if (op === 'drain') for (const h of chosen) down.add(byHost.get(h)!.datagroup);
       total += chosen.length;
     }
   }
@@ -302,9 +330,12 @@ describe('breakfix pass --seed 42 over the simulated datacenter', () => {
         'dw4 drain - 4',
         `dw1 drain ${NAMENODE_AS_WORKER} 2`,
         `dw1 drain ${NO_DATAGROUP} 4`,
+        // across ops: dead and draining hosts of dw1 already span three data groups; dw3 is missing blocks
+        'dw1 reboot - 4',
+        'dw3 reboot - 3',
       ]),
     );
-    expect(refusals).toHaveLength(5);
+    expect(refusals).toHaveLength(7);
   });
 
   it('the pulled and derived groups are the datacenter as generated', () => {

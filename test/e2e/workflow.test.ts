@@ -342,11 +342,12 @@ describe('apply --pass N', () => {
     expect(reports.get('dw1')!.missing).toBe(5);
     expect(reports.get('hb-meta')!.dead.has(victim)).toBe(true);
     const applied = readJson<ApplyJson>(path.join(pd, 'apply.json'));
-    // Invariant 3 for dw1's drain and rekick (replicas at stake), invariant 5 for hb-meta's drain (1 dead + 1 > cap 1).
+    // Invariant 3 for dw1's drain and rekick (replicas at stake), invariant 5 for hb-meta's drain (1 dead + 1 > cap 1),
+    // and 9: of hb-meta's 8 workers, 7 must stay in service, and with the new dead host the drain would leave 6.
     const refused = (c: string, op: string) => applied.refusals.filter((r) => r.cluster === c && r.op === op);
     expect(refused('dw1', 'drain')).toEqual([{ host: null, cluster: 'dw1', op: 'drain', invariant: 3, message: expect.stringContaining('dw1 has 5 missing block(s)') }]);
     if (plan.chosen['dw1.rekick']) expect(refused('dw1', 'rekick').map((r) => r.invariant)).toEqual([3]);
-    expect(refused('hb-meta', 'drain').map((r) => r.invariant)).toEqual([5]);
+    expect(refused('hb-meta', 'drain').map((r) => r.invariant)).toEqual([5, 9]);
     expect(a.out).toMatch(/^refused on fresh state: invariant 3 dw1 drain: dw1 has 5 missing block\(s\)/m);
     expect(a.out).toMatch(/^refused on fresh state: invariant 5 hb-meta drain: /m);
     expect(applied.outcomes.find((o) => o.cluster === 'dw1' && o.op === 'drain')).toMatchObject({ planned: dw1Drains, acted: [], ok: [], error: 'every host refused on fresh state' });

@@ -194,7 +194,7 @@ describe('parsePolicy: a valid policy', () => {
       maxSwingPct: 20,
       maxAttempts: 3,
       attemptWindowMs: 14 * 86_400_000,
-      maxDownDatagroups: 1,
+      maxDownDatagroups: 2,
       minInServicePct: 90,
       maxCandidatesPct: 20,
     });

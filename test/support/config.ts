@@ -15,6 +15,7 @@ export function cluster(c: Pick<ClusterConfig, 'name'> & Partial<ClusterConfig>)
     hdfsCommand: ['hdfs'],
     yarnCommand: ['yarn'],
     decommissionTimeoutS: 3600,
+    hdfsHostsJson: null,
     ...c,
   };
 }

@@ -69,6 +69,7 @@ export async function run(_args: unknown[], opts: ApplyOptions, g: GlobalOptions
       planDir,
       pass,
       sources: sourceRun,
+      domain: scope.config.domain,
     });
   } finally {
     process.removeListener('SIGINT', onSigint);
