@@ -2,6 +2,7 @@
 // temporary directories, and what they print is read back with breakfix's own
 // parsers.
 import { spawn, spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -493,7 +494,8 @@ describe('concurrency', () => {
             const child = spawn(path.join(SIM_BIN, tool), args);
             let out = '';
             child.stdout.on('data', (d) => (out += d));
-            child.on('exit', (code) => resolve({ code, out, tool }));
+            // 'close', not 'exit': only then has all of stdout arrived.
+            child.on('close', (code) => resolve({ code, out, tool }));
           }),
       ),
     );
@@ -520,4 +522,440 @@ describe('size', () => {
     expect(g['hdfs-live']!.length + g['hdfs-dead']!.length).toBe(2500);
     expect(groupsOf(parseYarnNodeList(nodes(dir, 'big2'), RULE))['yarn-running']!.length).toBeGreaterThan(2400);
   });
+});
+
+// ---------------------------------------------------------------------------
+// combined hosts file: maintenance and upgrade domains
+
+interface NodeBlock {
+  host: string;
+  status: string;
+  ud: string | undefined;
+}
+
+/** The report's node sections by title ("Live", "In maintenance", ...), read line by line. */
+function sections(text: string): Map<string, NodeBlock[]> {
+  const out = new Map<string, NodeBlock[]>();
+  const counts = new Map<string, number>();
+  let cur: NodeBlock[] | undefined;
+  let block: NodeBlock | undefined;
+  for (const line of text.slice(text.indexOf('\n-----')).split('\n')) {
+    const title = /^(.+) datanodes \((\d+)\):$/.exec(line);
+    if (title) {
+      cur = [];
+      out.set(title[1]!, cur);
+      counts.set(title[1]!, Number(title[2]));
+      continue;
+    }
+    const host = /^Hostname: (.+)$/.exec(line);
+    if (host) {
+      block = { host: host[1]!, status: '', ud: undefined };
+      cur!.push(block);
+    }
+    const ud = /^Upgrade domain: (.+)$/.exec(line);
+    if (ud) block!.ud = ud[1]!;
+    const status = /^Decommission Status : (.+)$/.exec(line);
+    if (status) block!.status = status[1]!;
+  }
+  for (const [t, list] of out) expect(list.length, `${t} datanodes`).toBe(counts.get(t));
+  return out;
+}
+
+/** Where a host is in a report: `<section>:<status>` for every section that lists it. */
+function placesOf(text: string, host: string): string[] {
+  const out: string[] = [];
+  for (const [title, list] of sections(text)) for (const b of list) if (b.host === host) out.push(`${title}:${b.status}`);
+  return out;
+}
+
+const underReplicated = (text: string) => Number(/^\tUnder replicated blocks: (\d+)$/m.exec(text)![1]);
+
+interface HostEntry {
+  hostName: string;
+  upgradeDomain?: string;
+  adminState?: string;
+  maintenanceExpireTimeInMS?: number | string;
+  port?: number;
+}
+
+const hostsJsonPath = (dir: string, c: string) => path.join(conf(dir, c), 'dfs.hosts.json');
+const readHostsJson = (dir: string, c: string): HostEntry[] => JSON.parse(fs.readFileSync(hostsJsonPath(dir, c), 'utf8'));
+
+/** Rewrites entries of dfs.hosts.json, keyed by short host name; the rest stay as init wrote them. */
+function setHosts(dir: string, c: string, changes: Record<string, Partial<HostEntry> | ((e: HostEntry) => HostEntry)>): void {
+  const list = readHostsJson(dir, c).map((e) => {
+    const change = changes[e.hostName.split('.')[0]!];
+    if (change === undefined) return e;
+    return typeof change === 'function' ? change(e) : { ...e, ...change };
+  });
+  fs.writeFileSync(hostsJsonPath(dir, c), JSON.stringify(list, null, 1));
+}
+
+/** Workers that start healthy and in service (no entry in the state), as short names. */
+function plainWorkers(dir: string, c: string): string[] {
+  const st = stateOf(dir, c);
+  return [...inventory(dir).values()]
+    .filter((r) => r['cluster'] === c && r['role'] === 'hadoop-worker')
+    .map((r) => r['hostname']!.split('.')[0]!)
+    .filter((n) => !(n in st.hosts))
+    .sort();
+}
+
+const hdfsLine = (dir: string, host: string) => /^hdfs +(.*)$/m.exec(ok('sim', ['show', '--sim', dir, host]))![1]!;
+const HOUR = 3_600_000;
+
+describe('combined hosts file', () => {
+  it('init --combined writes dfs.hosts.json with upgrade domains spread like the data groups, flags the cluster, empties its datagroup column', () => {
+    const plain = init('7');
+    const dir = init('7', ['--combined', 'dev1,dw2']);
+    const simJson = JSON.parse(fs.readFileSync(path.join(dir, 'sim.json'), 'utf8'));
+    expect(simJson.clusters.map((c: { name: string; combined?: boolean }) => [c.name, c.combined])).toEqual([
+      ['dw1', undefined],
+      ['dw2', true],
+      ['hb-meta', undefined],
+      ['dev1', true],
+    ]);
+    // The clusters themselves start the same: same state, same exclude files.
+    const a = readTree(plain);
+    const b = readTree(dir);
+    for (const k of Object.keys(a)) if (k !== 'sim.json') expect(b[k], k).toBe(a[k]);
+    expect(Object.keys(b).filter((k) => !(k in a)).sort()).toEqual(['clusters/dev1/conf/dfs.hosts.json', 'clusters/dw2/conf/dfs.hosts.json']);
+
+    const text = fs.readFileSync(hostsJsonPath(dir, 'dev1'), 'utf8');
+    expect(text.split('\n').slice(0, 3)).toEqual([
+      '[',
+      '  {"hostName": "dev1-dn001.demo.example.com", "upgradeDomain": "ud1"},',
+      '  {"hostName": "dev1-dn002.demo.example.com", "upgradeDomain": "ud2"},',
+    ]);
+    const before = inventory(plain);
+    const inv = inventory(dir);
+    for (const c of ['dev1', 'dw2']) {
+      const entries = readHostsJson(dir, c);
+      const workers = [...before.values()].filter((r) => r['cluster'] === c && r['role'] === 'hadoop-worker');
+      expect(entries.map((e) => e.hostName)).toEqual(workers.map((r) => r['hostname']));
+      for (const e of entries) {
+        expect(Object.keys(e)).toEqual(['hostName', 'upgradeDomain']);
+        expect(e.upgradeDomain).toBe(before.get(e.hostName)!['datagroup']!.replace('dg', 'ud'));
+        expect(inv.get(e.hostName)).toMatchObject({ datagroup: '', rack: before.get(e.hostName)!['rack'] });
+      }
+    }
+    expect(inv.get(fq('dw1-dn001'))).toMatchObject({ datagroup: 'dg1' });
+    expect(fs.existsSync(hostsJsonPath(dir, 'dw1'))).toBe(false);
+    expect(sim('sim', ['init', '--sim', path.join(tmp('breakfix-sim-'), 'x'), '--combined', 'dw9']).code).toBe(2);
+  });
+
+  it('prints Upgrade domain after Rack in a combined cluster only; upgrade-domain rewrites the file, the NameNode takes it at the refresh', () => {
+    const dir = init('7', ['--combined', 'dev1']);
+    const text = report(dir, 'dev1');
+    expect(text).toMatch(/^Rack: \/dev1-r01\nUpgrade domain: ud1\nDecommission Status : Normal\n/m);
+    for (const blocks of sections(text).values()) {
+      for (const b of blocks) expect(b.ud).toBe(readHostsJson(dir, 'dev1').find((e) => e.hostName === b.host)!.upgradeDomain);
+    }
+    expect(report(dir, 'dw1')).not.toContain('Upgrade domain');
+
+    const host = plainWorkers(dir, 'dev1')[0]!;
+    const r = ok('sim', ['fault', '--sim', dir, 'upgrade-domain', host, 'ud7']);
+    expect(r).toMatch(/next -refreshNodes/);
+    expect(readHostsJson(dir, 'dev1').find((e) => e.hostName === fq(host))).toEqual({ hostName: fq(host), upgradeDomain: 'ud7' });
+    const ud = (t: string) => sections(t).get('Live')!.find((b) => b.host === fq(host))!.ud;
+    expect(ud(report(dir, 'dev1'))).not.toBe('ud7');
+    refresh(dir, 'dev1');
+    expect(ud(report(dir, 'dev1'))).toBe('ud7');
+    expect(ok('sim', ['show', '--sim', dir, host])).toMatch(/^upgrade domain +ud7$/m);
+    // An entry without one: the node has no upgrade domain and prints no line.
+    setHosts(dir, 'dev1', { [host]: () => ({ hostName: fq(host) }) });
+    refresh(dir, 'dev1');
+    expect(ud(report(dir, 'dev1'))).toBeUndefined();
+
+    const bad = sim('sim', ['fault', '--sim', dir, 'upgrade-domain', 'dw1-dn001', 'ud2']);
+    expect(bad.code).toBe(1);
+    expect(bad.err).toMatch(/dw1 has no combined hosts file/);
+  });
+
+  it('IN_MAINTENANCE: Entering maintenance on the report after the refresh, In maintenance from the next one on, Live throughout', () => {
+    const dir = init('7', ['--combined', 'dev1']);
+    const host = plainWorkers(dir, 'dev1')[0]!;
+    const h = fq(host);
+    // dfs.exclude means nothing to a combined cluster.
+    const other = fq(plainWorkers(dir, 'dev1')[1]!);
+    exclude(dir, 'dev1', `${other}\n`);
+    setHosts(dir, 'dev1', { [host]: { adminState: 'IN_MAINTENANCE', maintenanceExpireTimeInMS: Date.now() + 24 * HOUR } });
+    expect(placesOf(report(dir, 'dev1'), h)).toEqual(['Live:Normal']); // not before the refresh (tick 1)
+    expect(refresh(dir, 'dev1')).toMatch(/^Refresh nodes successful for dev1-nn1\.demo\.example\.com\/10\.4\.255\.1:8020\nRefresh nodes successful for dev1-nn2/);
+    expect(hdfsLine(dir, host)).toMatch(/^live, Entering maintenance \(maintenance \(In maintenance from tick 3\), expires at tick \d+ \(/);
+
+    const t2 = report(dir, 'dev1');
+    expect(placesOf(t2, h)).toEqual(['Live:Entering maintenance', 'Entering maintenance:Entering maintenance']);
+    expect(placesOf(t2, other)).toEqual(['Live:Normal']);
+    expect(t2).not.toContain('In maintenance datanodes');
+    expect(t2).not.toContain('Decommissioning datanodes');
+    const t3 = report(dir, 'dev1');
+    expect(placesOf(t3, h)).toEqual(['Live:In maintenance', 'In maintenance:In maintenance']);
+    expect(t3).not.toContain('Entering maintenance datanodes');
+    expect(ok('sim', ['show', '--sim', dir, 'dev1'])).toMatch(/^dev1: tick 3 .* 0 entering maintenance, 1 in maintenance,/m);
+
+    // The filters: only the sections asked for, in the report's order, printed even when empty.
+    const f = report(dir, 'dev1', '-inmaintenance', '-enteringmaintenance');
+    expect([...sections(f).keys()]).toEqual(['Entering maintenance', 'In maintenance']);
+    expect(f).toContain('Entering maintenance datanodes (0):\n\nIn maintenance datanodes (1):\n\nName: ');
+
+    // A reboot works as ever: unreachable for a tick, live and in maintenance throughout.
+    expect(sim('reboot', ['--sim', dir, h]).code).toBe(0);
+    expect(sim('healthcheck', ['--sim', dir, h]).code).toBe(255);
+    expect(placesOf(report(dir, 'dev1'), h)).toEqual(['Live:In maintenance', 'In maintenance:In maintenance']);
+    expect(yarnGroups(dir, 'dev1')['yarn-running']).toContain(h);
+
+    // Down, it is Dead and still in maintenance, and HDFS copies none of its blocks.
+    const under = underReplicated(report(dir, 'dev1'));
+    ok('sim', ['fault', '--sim', dir, 'kill', h]);
+    const dead = report(dir, 'dev1');
+    expect(placesOf(dead, h)).toEqual(['Dead:In maintenance', 'In maintenance:In maintenance']);
+    expect(underReplicated(dead)).toBe(under);
+  });
+
+  it('a dead host goes straight to In maintenance; when its maintenance ends, HDFS starts copying its blocks', () => {
+    const dir = init('7', ['--combined', 'dev1']);
+    const host = plainWorkers(dir, 'dev1')[2]!;
+    ok('sim', ['fault', '--sim', dir, 'kill', host]);
+    for (let i = 0; i < 7; i++) report(dir, 'dev1'); // long enough for its blocks to be copied back
+    setHosts(dir, 'dev1', { [host]: { adminState: 'IN_MAINTENANCE' } });
+    refresh(dir, 'dev1');
+    expect(hdfsLine(dir, host)).toBe('dead, In maintenance (maintenance (In maintenance from tick 7), no expiry)');
+    const base = underReplicated(report(dir, 'dev1'));
+    setHosts(dir, 'dev1', { [host]: { adminState: 'NORMAL' } });
+    refresh(dir, 'dev1');
+    const text = report(dir, 'dev1');
+    expect(placesOf(text, fq(host))).toEqual(['Dead:Normal']);
+    expect(underReplicated(text)).toBeGreaterThan(base);
+  });
+
+  it('maintenance expires at the tick the time left maps to (rounded up), and the host is Normal by itself', () => {
+    const dir = init('7', ['--combined', 'dev1']);
+    const [a, b] = plainWorkers(dir, 'dev1');
+    ok('sim', ['tick', '--sim', dir, 'dev1', '-n', '4']);
+    // 25 minutes at 10 minutes a tick: 3 ticks after the refresh at tick 4.
+    const expire = Date.now() + 25 * 60_000;
+    setHosts(dir, 'dev1', {
+      [a!]: { adminState: 'IN_MAINTENANCE', maintenanceExpireTimeInMS: expire },
+      [b!]: { adminState: 'IN_MAINTENANCE', maintenanceExpireTimeInMS: Date.now() - 1000 },
+    });
+    refresh(dir, 'dev1');
+    expect(stateOf(dir, 'dev1').hosts[a!]).toEqual({ mi: 6, mx: 7, me: expire });
+    expect(stateOf(dir, 'dev1').hosts[b!]).toBeUndefined(); // already expired: no maintenance at all
+    expect(hdfsLine(dir, a!)).toMatch(/expires at tick 7 \(2026-11-21 07:10 UTC\)\)$/);
+    const seen: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      ok('sim', ['tick', '--sim', dir, 'dev1']);
+      seen.push(hdfsLine(dir, a!).replace(/ \(.*/, ''));
+      // Refreshing the same file again does not push the expiry back.
+      refresh(dir, 'dev1');
+    }
+    expect(seen).toEqual(['live, Entering maintenance', 'live, In maintenance', 'live, Normal']);
+    expect(stateOf(dir, 'dev1').hosts[a!]).toEqual({ mx: 7, me: expire });
+    // The file still says IN_MAINTENANCE until then, but that time has passed for the NameNode.
+    expect(placesOf(report(dir, 'dev1'), fq(a!))).toEqual(['Live:Normal']);
+    // A new expiry is converted again; back to NORMAL, nothing of it is left.
+    setHosts(dir, 'dev1', { [a!]: { maintenanceExpireTimeInMS: Date.now() + 2 * HOUR } });
+    refresh(dir, 'dev1');
+    expect(stateOf(dir, 'dev1').hosts[a!]).toMatchObject({ mi: 10, mx: 20 });
+    setHosts(dir, 'dev1', { [a!]: { adminState: 'NORMAL' } });
+    refresh(dir, 'dev1');
+    expect(stateOf(dir, 'dev1').hosts[a!]).toBeUndefined();
+  });
+
+  it('maintenance-stuck holds a host Entering maintenance until cleared; set later, it leaves In maintenance alone', () => {
+    const dir = init('7', ['--combined', 'dev1']);
+    const [a, b] = plainWorkers(dir, 'dev1');
+    ok('sim', ['fault', '--sim', dir, 'maintenance-stuck', a!]);
+    setHosts(dir, 'dev1', { [a!]: { adminState: 'IN_MAINTENANCE' }, [b!]: { adminState: 'IN_MAINTENANCE' } });
+    refresh(dir, 'dev1');
+    const base = underReplicated(report(dir, 'dev1'));
+    let text = '';
+    for (let i = 0; i < 4; i++) text = report(dir, 'dev1');
+    expect(placesOf(text, fq(a!))).toEqual(['Live:Entering maintenance', 'Entering maintenance:Entering maintenance']);
+    expect(placesOf(text, fq(b!))).toEqual(['Live:In maintenance', 'In maintenance:In maintenance']);
+    expect(underReplicated(text)).toBe(base); // its block with no other replica counts from the start
+    expect(ok('sim', ['show', '--sim', dir, 'dev1'])).toMatch(new RegExp(`${a}\\S* +hdfs live Entering maintenance, .*held Entering by maintenance-stuck.*maintenance-stuck`));
+    ok('sim', ['fault', '--sim', dir, 'maintenance-stuck', b!]);
+    expect(placesOf(report(dir, 'dev1'), fq(b!))).toEqual(['Live:In maintenance', 'In maintenance:In maintenance']);
+    ok('sim', ['fault', '--sim', dir, 'clear', a!]);
+    text = report(dir, 'dev1');
+    expect(placesOf(text, fq(a!))).toEqual(['Live:In maintenance', 'In maintenance:In maintenance']);
+    expect(underReplicated(text)).toBe(base - 1);
+    expect(sim('sim', ['fault', '--sim', dir, 'maintenance-stuck', 'dev1-nn1']).code).toBe(1);
+  });
+
+  it('DECOMMISSIONED in the file decommissions like an exclude entry; NORMAL or no adminState puts a host back in service', () => {
+    const dir = init('7', ['--combined', 'dev1']);
+    const [a, b] = plainWorkers(dir, 'dev1');
+    setHosts(dir, 'dev1', { [a!]: { adminState: 'DECOMMISSIONED' }, [b!]: { adminState: 'IN_MAINTENANCE' } });
+    refresh(dir, 'dev1');
+    const walk = [1, 2, 3].map(() => placesOf(report(dir, 'dev1'), fq(a!)).join(' '));
+    expect(walk).toEqual([
+      'Live:Decommission in progress Decommissioning:Decommission in progress',
+      'Live:Decommission in progress Decommissioning:Decommission in progress',
+      'Live:Decommissioned',
+    ]);
+    expect(yarnGroups(dir, 'dev1')['yarn-running']).toContain(fq(a!)); // YARN has its own exclude file
+    setHosts(dir, 'dev1', {
+      [a!]: { adminState: 'NORMAL' },
+      [b!]: ({ adminState: _drop, ...rest }) => rest,
+    });
+    refresh(dir, 'dev1');
+    const text = report(dir, 'dev1');
+    expect(placesOf(text, fq(a!))).toEqual(['Live:Normal']);
+    expect(placesOf(text, fq(b!))).toEqual(['Live:Normal']);
+    expect(Object.keys(stateOf(dir, 'dev1').hosts).filter((n) => n === a || n === b)).toEqual([]);
+  });
+
+  it('decommission-stuck holds Decommission in progress until cleared (combined or not)', () => {
+    const dir = init('7', ['--combined', 'dev1']);
+    const [a] = plainWorkers(dir, 'dev1');
+    const [c] = plainWorkers(dir, 'dw1');
+    ok('sim', ['fault', '--sim', dir, 'decommission-stuck', a!]);
+    ok('sim', ['fault', '--sim', dir, 'decommission-stuck', c!]);
+    setHosts(dir, 'dev1', { [a!]: { adminState: 'DECOMMISSIONED' } });
+    exclude(dir, 'dw1', `${fq(c!)}\n`);
+    refresh(dir, 'dev1');
+    refresh(dir, 'dw1');
+    for (let i = 0; i < 6; i++) {
+      expect(placesOf(report(dir, 'dev1'), fq(a!))).toEqual(['Live:Decommission in progress', 'Decommissioning:Decommission in progress']);
+      expect(statusOf(dir, 'dw1', fq(c!))).toBe('live hdfs-decommissioning');
+    }
+    expect(hdfsLine(dir, c!)).toMatch(/held by decommission-stuck/);
+    ok('sim', ['fault', '--sim', dir, 'clear', 'dev1']);
+    ok('sim', ['fault', '--sim', dir, 'clear', c!]);
+    expect(placesOf(report(dir, 'dev1'), fq(a!))).toEqual(['Live:Decommissioned']);
+    expect(statusOf(dir, 'dw1', fq(c!))).toBe('live hdfs-decommissioned');
+  });
+
+  it('reads the legacy one-object-a-line form, with the expiry as a string; upgrade-domain keeps that form', () => {
+    const dir = init('7', ['--combined', 'dev1']);
+    const [a, b] = plainWorkers(dir, 'dev1');
+    const lines = readHostsJson(dir, 'dev1').map((e) => {
+      if (e.hostName === fq(a!)) return { ...e, adminState: 'IN_MAINTENANCE', maintenanceExpireTimeInMS: String(Date.now() + 2 * HOUR) };
+      if (e.hostName === fq(b!)) return { hostName: b!.toUpperCase(), port: 9866, adminState: 'DECOMMISSIONED' };
+      return e;
+    });
+    fs.writeFileSync(hostsJsonPath(dir, 'dev1'), `${lines.map((e) => JSON.stringify(e)).join('\n')}\n`);
+    refresh(dir, 'dev1');
+    const text = report(dir, 'dev1');
+    expect(placesOf(text, fq(a!))).toEqual(['Live:Entering maintenance', 'Entering maintenance:Entering maintenance']);
+    expect(placesOf(text, fq(b!))).toEqual(['Live:Decommission in progress', 'Decommissioning:Decommission in progress']);
+    expect(stateOf(dir, 'dev1').hosts[a!]).toMatchObject({ mi: 2, mx: 12 });
+
+    ok('sim', ['fault', '--sim', dir, 'upgrade-domain', b!, 'ud5']);
+    const after = fs.readFileSync(hostsJsonPath(dir, 'dev1'), 'utf8').trimEnd().split('\n');
+    expect(after.length).toBe(10);
+    expect(after[0]!.startsWith('{"hostName"')).toBe(true);
+    expect(after.map((l) => JSON.parse(l)).find((e) => e.hostName === b!.toUpperCase())).toEqual({
+      hostName: b!.toUpperCase(),
+      port: 9866,
+      adminState: 'DECOMMISSIONED',
+      upgradeDomain: 'ud5',
+    });
+  });
+
+  it('an invalid file fails the refresh like the real client: exit 255, the file named, no host changed', () => {
+    const dir = init('7', ['--combined', 'dev1']);
+    const [a] = plainWorkers(dir, 'dev1');
+    setHosts(dir, 'dev1', { [a!]: { adminState: 'IN_MAINTENANCE' } });
+    refresh(dir, 'dev1');
+    const state = fs.readFileSync(path.join(dir, 'clusters', 'dev1', 'state.json'), 'utf8');
+    const file = hostsJsonPath(dir, 'dev1');
+    const cases: Array<[string, RegExp]> = [
+      ['[{"hostName": "dev1-dn001.demo.example.com",}]', /invalid JSON: .*\(line 1, column \d+\)/],
+      ['[\n  {"hostName": "dev1-dn001.demo.example.com"},\n  {"upgradeDomain": "ud1"}\n]\n', /entry 2: no hostName/],
+      ['{"hostName": "dev1-dn001"}\n{"hostName": "dev1-dn002"\n', /invalid JSON: the object at line 2, column 1 is not closed/],
+      ['[{"hostName": "dev1-dn001", "adminState": "MAINTENANCE"}]', /adminState "MAINTENANCE" is not one of/],
+      ['[{"hostName": "dev1-dn001", "admin_state": "NORMAL"}]', /unrecognized field "admin_state"/],
+      ['[{"hostName": "dev1-dn001", "maintenanceExpireTimeInMS": "tomorrow"}]', /maintenanceExpireTimeInMS "tomorrow" is not a number/],
+      ['"dev1-dn001"', /invalid JSON/],
+    ];
+    for (const [text, why] of cases) {
+      fs.writeFileSync(file, text);
+      const r = sim('hdfs', ['--config', conf(dir, 'dev1'), 'dfsadmin', '-refreshNodes']);
+      expect(r.code, text).toBe(255);
+      expect(r.out).toBe('');
+      expect(r.err.startsWith(`hdfs: refreshNodes: ${file}: `), r.err).toBe(true);
+      expect(r.err).toMatch(why);
+      expect(fs.readFileSync(path.join(dir, 'clusters', 'dev1', 'state.json'), 'utf8')).toBe(state);
+    }
+    // Missing or blank, the NameNode reads no entries: every host back in service, without upgrade domains.
+    fs.rmSync(file);
+    refresh(dir, 'dev1');
+    const t = report(dir, 'dev1');
+    expect(placesOf(t, fq(a!))).toEqual(['Live:Normal']);
+    expect(t).not.toContain('Upgrade domain');
+  });
+
+  it('drop reboot: the next reboot happens, and ssh loses the connection (exit 255)', () => {
+    const dir = init('7', ['--combined', 'dev1']);
+    const [a] = plainWorkers(dir, 'dev1');
+    const h = fq(a!);
+    ok('sim', ['fault', '--sim', dir, 'drop', 'reboot', a!]);
+    expect(ok('sim', ['show', '--sim', dir])).toContain(`pending call knobs: drop.reboot@${a}`);
+    expect(sim('reboot', ['--sim', dir, h])).toEqual({ code: 255, out: '', err: `Connection to ${h} closed by remote host.\n` });
+    expect(inventory(dir).get(h)).toMatchObject({ responsive: 'no' });
+    expect(hdfsLine(dir, a!)).toBe('live, Normal');
+    expect(sim('reboot', ['--sim', dir, h]).code).toBe(255); // still down: ssh cannot connect
+    report(dir, 'dev1');
+    expect(sim('reboot', ['--sim', dir, h]).code).toBe(0); // the knob was used up
+    expect(sim('sim', ['fault', '--sim', dir, 'drop', 'rekick', a!]).code).toBe(2);
+    ok('sim', ['fault', '--sim', dir, 'drop', 'reboot', a!]);
+    ok('sim', ['fault', '--sim', dir, 'clear', a!]);
+    expect(fs.readdirSync(path.join(dir, 'knobs'))).toEqual([]);
+  });
+});
+
+/**
+ * A fixed walk through a datacenter without combined clusters: every output,
+ * exit code and stderr, then the whole state tree, hashed together.
+ */
+function classicWalkDigest(): string {
+  const dir = path.join(tmp('breakfix-sim-'), 'dc');
+  const seen: unknown[] = [];
+  const run = (tool: string, args: string[]) => {
+    const r = sim(tool, args);
+    seen.push([tool, args.map((a) => a.split(dir).join('DIR')), r.code, r.out.split(dir).join('DIR'), r.err.split(dir).join('DIR')]);
+  };
+  const cf = (c: string) => conf(dir, c);
+  const rep = (c: string, ...f: string[]) => run('hdfs', ['--config', cf(c), 'dfsadmin', '-report', ...f]);
+  run('sim', ['init', '--sim', dir, '--seed', '11']);
+  for (const c of ['dw1', 'dw2', 'hb-meta', 'dev1']) rep(c);
+  run('yarn', ['--config', cf('dw1'), 'node', '-list', '-all']);
+  run('inventory', ['--sim', dir]);
+  exclude(dir, 'dw1', `${fq('dw1-dn005')}\n${fq('dw1-dn006')}\n`);
+  run('hdfs', ['--config', cf('dw1'), 'dfsadmin', '-refreshNodes']);
+  for (let i = 0; i < 4; i++) rep('dw1');
+  run('sim', ['fault', '--sim', dir, 'kill', fq('dw1-dn030')]);
+  rep('dw1');
+  run('rekick', ['--sim', dir, fq('dw1-dn031')]);
+  run('reboot', ['--sim', dir, fq('dw1-dn032')]);
+  run('healthcheck', ['--sim', dir, fq('dw1-dn032')]);
+  rep('dw1', '-dead');
+  rep('dw1', '-decommissioning');
+  rep('dw1', '-live', '-dead');
+  run('sim', ['fault', '--sim', dir, 'puppet-fail', fq('dev1-dn002')]);
+  run('healthcheck', ['--sim', dir, fq('dev1-dn002')]);
+  exclude(dir, 'dw1', `${fq('dw1-dn021')}\n`, 'yarn.exclude');
+  run('yarn', ['--config', cf('dw1'), 'rmadmin', '-refreshNodes', '-g', '3600']);
+  run('yarn', ['--config', cf('dw1'), 'node', '-list', '-all']);
+  run('sim', ['show', '--sim', dir]);
+  run('sim', ['show', '--sim', dir, fq('dw1-dn005')]);
+  run('sim', ['show', '--sim', dir, 'dw1']);
+  exclude(dir, 'dw1', `${fq('dw1-dn005')}\n`);
+  run('hdfs', ['--config', cf('dw1'), 'dfsadmin', '-refreshNodes']);
+  run('sim', ['tick', '--sim', dir, '-n', '3']);
+  rep('dw1');
+  run('sim', ['fault', '--sim', dir, 'clear', 'dev1']);
+  run('inventory', ['--sim', dir]);
+  seen.push(readTree(dir));
+  return crypto.createHash('sha256').update(JSON.stringify(seen)).digest('hex');
+}
+
+describe('without combined clusters', () => {
+  it('prints and stores byte for byte what the sim did before combined hosts files existed', () => {
+    expect(classicWalkDigest()).toBe('808d05d3589747bd866f7f2a853a943433c12bc3ad6a7ec715ca0b5fddae3d7e');
+  }, 60_000);
 });

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { classify, budgetFor } from '../../policy/budget.js';
 import { namesIn, orderRecipes } from '../../policy/recipes.js';
 import { OPS } from '../../policy/types.js';
+import { inServiceFloor } from '../../safety/invariants.js';
 import { renderTable } from '../../report/table.js';
 import { writeOut } from '../../store/fsio.js';
 import { listEntries } from '../../store/layout.js';
@@ -11,6 +12,8 @@ import { resolveScope, type Deps, type GlobalOptions } from '../context.js';
 import { ExitError } from '../exit.js';
 import { choosePolicyDir, loadPolicy } from '../../pass/policy-files.js';
 import { evaluateToSet } from '../../pass/state.js';
+
+const byteSortStrings = (xs: string[]) => [...xs].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
 
 export interface PolicyOptions {
   json?: boolean;
@@ -45,6 +48,13 @@ export async function run(args: unknown[], opts: PolicyOptions, g: GlobalOptions
   const attrs = new Map<string, Record<string, string>>();
   if (fs.existsSync(attrsFile)) for (const r of readTable(attrsFile).rows) attrs.set(r.cluster!, r);
   const busySets = new Map([...policy.operations].map(([op, o]) => [op, evaluateToSet(scope.dayDir, deps.cwd, o.busy)]));
+  const datagroupOf = new Map<string, string>();
+  for (const r of readTable(inv).rows) datagroupOf.set(r.host!, r.datagroup ?? '');
+  const existing = (n: string) => fs.existsSync(path.join(scope.dayDir, n));
+  // The rules across ops: what is down now, and what stays in service.
+  const down = namesIn(policy.down).every((n) => n.startsWith('plans.') || existing(n)) ? evaluateToSet(scope.dayDir, deps.cwd, policy.down) : null;
+  const inService = existing('hdfs-in-service') ? evaluateToSet(scope.dayDir, deps.cwd, 'hdfs-in-service') : null;
+  const across: string[] = [];
   const rows: string[][] = [];
   const json: unknown[] = [];
   for (const c of [...hostsOf.keys()].sort()) {
@@ -56,6 +66,16 @@ export async function run(args: unknown[], opts: PolicyOptions, g: GlobalOptions
       rows.push([c, '-', '-', String(n), '', '', '', '', '', '', `no classify rule matches: add a catch-all`]);
       continue;
     }
+    const downHere = down ? byteSortStrings(hosts.filter((h) => down.has(h))) : null;
+    const groups = downHere ? [...new Set(downHere.map((h) => datagroupOf.get(h) || '(no data group)'))].sort() : null;
+    const inSvc = inService ? hosts.filter((h) => workers.has(h) && inService.has(h)).length : null;
+    const floor = inServiceFloor(n, policy.safety.minInServicePct);
+    across.push(
+      `${c}: max_down_datagroups ${policy.safety.maxDownDatagroups}; down now: ${
+        downHere === null ? 'unknown (no HDFS groups today)' : downHere.length === 0 ? 'none' : `${downHere.length} host(s) in ${groups!.length} data group(s) ${groups!.join(', ')}: ${downHere.map((h) => `${h} ${datagroupOf.get(h) || '-'}`).join(', ')}`
+      }`,
+      `${c}: min_in_service_pct ${policy.safety.minInServicePct}: floor ${floor} of ${n} workers; ${inSvc === null ? 'in service now unknown' : `${inSvc} in service now, so ${Math.max(0, inSvc - floor)} more may go out across drain and down ops`}; max_candidates_pct ${policy.safety.maxCandidatesPct ?? 'off'}`,
+    );
     for (const op of OPS) {
       if (!policy.operations.has(op)) continue;
       const busy = hosts.filter((h) => busySets.get(op)!.has(h)).length;
@@ -68,7 +88,12 @@ export async function run(args: unknown[], opts: PolicyOptions, g: GlobalOptions
     }
   }
   if (opts.json) writeOut(JSON.stringify(json, null, 2) + '\n');
-  else writeOut(renderTable(['cluster', 'op', 'archetype', 'N', 'pct', 'floor', 'ceiling', 'cap', 'busy', 'headroom', 'why'], rows, [false, false, false, true, true, true, true, false, true, true, false]));
+  else {
+    writeOut(renderTable(['cluster', 'op', 'archetype', 'N', 'pct', 'floor', 'ceiling', 'cap', 'busy', 'headroom', 'why'], rows, [false, false, false, true, true, true, true, false, true, true, false]));
+    const effects = [...policy.operations.values()].map((o) => `${o.op} ${o.effect}${o.maintenanceExpiryMs ? ` (maintenance ${Math.round(o.maintenanceExpiryMs / 60_000)}m where hdfs_hosts_json is set)` : ''}`);
+    writeOut(`effects: ${effects.join(', ')}\ndown: ${policy.down}\n`);
+    for (const l of across) writeOut(`${l}\n`);
+  }
   return 0;
 }
 
