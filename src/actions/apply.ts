@@ -29,6 +29,8 @@ export interface ApplyInput {
   say: (line: string) => void;
   /** hostnames.domain of the config, to match names in the NameNodes' files. */
   domain: string | null;
+  /** Why an op may not act now (a closed window, a freeze), or null: read at apply time. */
+  blocked?: (op: Op) => string | null;
 }
 
 export interface OpOutcome {
@@ -155,6 +157,12 @@ export async function applyPlan(input: ApplyInput): Promise<ApplyReport> {
     outcomes.push(outcome);
     if (!budget || !input.policy.operations.has(op)) {
       outcome.error = `no budget row or no operation ${op} in the policy: not applied`;
+      continue;
+    }
+    const block = input.blocked?.(op) ?? null;
+    if (block) {
+      outcome.error = `not applied: ${block}`;
+      input.say(`not applied ${cluster}.${op}: ${block}`);
       continue;
     }
     let tally = tallies.get(cluster);

@@ -23,6 +23,8 @@ export interface AdvanceInput {
   /** false: a dry run, which says what it would do and changes nothing. */
   act: boolean;
   say: (line: string) => void;
+  /** Why an op may not act now (a closed window, a freeze), or null. */
+  blocked?: (op: Op) => string | null;
 }
 
 export interface Advanced {
@@ -99,6 +101,13 @@ export async function advanceMaintenance(open: OpenEntry[], v: GroupView, input:
   // In maintenance: now the command runs, each op's hosts in one fan-out.
   for (const [op, entries] of toRun) {
     const hosts = entries.map((e) => e.host);
+    const block = input.blocked?.(op) ?? null;
+    if (block) {
+      // Left waiting in maintenance; should the expiry come first, the entry closes without the command.
+      input.say(`not running ${op} on ${hosts.join(' ')} (In maintenance): ${block}`);
+      keep.push(...entries);
+      continue;
+    }
     if (!input.act) {
       input.say(`would run ${op} on ${hosts.join(' ')} (In maintenance); a dry run changes nothing`);
       keep.push(...entries);

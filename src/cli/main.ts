@@ -159,6 +159,27 @@ export function buildProgram(deps: Deps, done: (code: number) => void): Command 
     .action(lazy(() => ops().then((m) => m.loop)));
 
   program
+    .command('pause')
+    .description('stop every action of the datacenter (or, with --all, of the home) until resume; passes still plan')
+    .requiredOption('--reason <text>', 'why: printed by every pass until resumed')
+    .option('--for <duration>', 'end by itself after this long (30m, 2h, 1d)')
+    .option('--all', 'every datacenter of the home')
+    .action(lazy(() => ops().then((m) => m.pause)));
+
+  program
+    .command('resume')
+    .description('end a pause')
+    .option('--all', 'the pause of every datacenter of the home')
+    .action(lazy(() => ops().then((m) => m.resume)));
+
+  program
+    .command('release')
+    .description('close a host\'s open plans by hand, with who and why')
+    .argument('<host>', 'the host (a short name gets the domain)')
+    .requiredOption('--reason <text>', 'what was done, for the next person')
+    .action(lazy(() => ops().then((m) => m.release)));
+
+  program
     .command('trend')
     .description('numbers and a sparkline per group over passes or days')
     .argument('[groups...]', 'groups (default: every group that changed)')

@@ -13,3 +13,6 @@ export * as exec from './commands/exec.js';
 export * as loop from './commands/loop.js';
 export * as trend from './commands/trend.js';
 export * as demo from './commands/demo.js';
+export * as pause from './commands/pause.js';
+export * as resume from './commands/resume.js';
+export * as release from './commands/release.js';

@@ -5,6 +5,7 @@ import { OPS, type Policy } from '../policy/types.js';
 import { writeFileAtomic } from '../store/atomic.js';
 import { readGroupLines, writeGroup } from '../store/group.js';
 import { readTable } from '../store/table.js';
+import { readReleases } from '../store/released.js';
 
 /**
  * Applied plans stay open until the sources show the op finished, whatever day
@@ -14,11 +15,16 @@ import { readTable } from '../store/table.js';
 export const OPEN_FILE = 'open.json';
 
 export function loadOpen(dcDir: string): OpenEntry[] {
+  let entries: OpenEntry[];
   try {
-    return (JSON.parse(fs.readFileSync(path.join(dcDir, OPEN_FILE), 'utf8')) as { entries: OpenEntry[] }).entries;
+    entries = (JSON.parse(fs.readFileSync(path.join(dcDir, OPEN_FILE), 'utf8')) as { entries: OpenEntry[] }).entries;
   } catch {
     return [];
   }
+  // A plan released by hand after it was applied is closed, even if a pass wrote it back since.
+  const released = new Map<string, number>();
+  for (const r of readReleases(dcDir)) released.set(r.host, Math.max(released.get(r.host) ?? -Infinity, Date.parse(r.time)));
+  return entries.filter((e) => !((released.get(e.host) ?? -Infinity) >= Date.parse(e.applied)));
 }
 
 export function saveOpen(dcDir: string, entries: OpenEntry[]): void {

@@ -6,6 +6,8 @@ import { deriveRecipes } from './derive.js';
 import { closeFinished, dayGroupView, loadOpen, saveOpen, writeOpenGroups } from './open-store.js';
 import type { OpenEntry } from '../policy/open.js';
 import { nextPass } from '../store/plans.js';
+import { checkPause, stuckPlans, windowBlock, writeStuckGroups } from './controls.js';
+import { pauseLine } from '../store/pause.js';
 import { formatPlan, runPlan } from './run-plan.js';
 import { readFleetState, type SourceRun } from './state.js';
 import type { FleetState } from '../policy/plan.js';
@@ -46,6 +48,9 @@ export async function runPass(o: PassOptions): Promise<PassResult> {
   const { pullAndReport } = await import('../sources/pull.js');
   const sources = await loadSources(o.dc, o.config.dir);
   const dayDir = ensureDayDir(o.dcDir, o.now());
+  // Read at every pass, never kept: a pause stops every action of this pass, whatever else holds.
+  const pause = checkPause(o.dcDir, o.now(), o.say);
+  const acting = o.apply && !pause.paused;
   const { outcomes, run } = await pullAndReport({
     sources,
     dayDir,
@@ -67,8 +72,10 @@ export async function runPass(o: PassOptions): Promise<PassResult> {
   }
   const finished = closeFinished(o.dcDir, dayDir, o.policy);
   for (const c of finished.closed) o.say(`finished ${c.entry.op} ${c.entry.host} (${c.why}; applied ${c.entry.day} pass ${c.entry.pass})\n`);
-  const open = await advanceWorkflows(o, dayDir, finished.open);
+  const open = await advanceWorkflows({ ...o, apply: acting }, dayDir, finished.open);
   writeOpenGroups(dayDir, open, o.now().toISOString());
+  const stuck = stuckPlans(open, o.policy, o.now());
+  writeStuckGroups(dayDir, stuck, o.now().toISOString());
   const derived = deriveRecipes(dayDir, o.policy, o.cwd, o.now, null);
   o.say(`derived ${derived.map((d) => `${d.name} ${d.count}`).join(', ')}\n`);
   const planned = await runPlan({
@@ -79,13 +86,24 @@ export async function runPass(o: PassOptions): Promise<PassResult> {
     dc: o.dc,
     ops: o.ops,
     seed: o.seed,
-    dryRun: !o.apply,
+    dryRun: !acting,
     now: o.now(),
     sources: run,
+    stuck,
+    extra: {
+      paused: pause.paused ? { ...(pause.pause ?? {}), file: pause.file, errors: pause.errors } : null,
+      stuck: stuck.map((x) => ({ host: x.host, cluster: x.cluster, op: x.op, since: x.since, why: x.why })),
+    },
   });
   o.say(formatPlan(planned.plan, planned.dir, o.cwd, planned.seedDrawn));
+  for (const x of stuck) o.say(`warning stuck: ${x.op} ${x.host} (${x.cluster}): ${x.why}\n`);
+  if (planned.needsHuman.length > 0) o.say(`needs-human: ${planned.needsHuman.length} host(s) in ${path.join(path.basename(dayDir), 'needs-human.tsv')}: ${planned.needsHuman.slice(0, 5).map((r) => r.host).join(' ')}${planned.needsHuman.length > 5 ? ' ...' : ''}\n`);
   let code = failed.length > 0 || planned.plan.refusals.length > 0 ? 3 : 0;
-  if (o.apply && o.signal.aborted) o.say('stopped after planning, as asked: the plan was not applied\n');
+  if (o.apply && pause.paused) {
+    // Paused: the plan above is what would be done; nothing is.
+    o.say(`${pause.pause ? pauseLine(pause.pause) : `paused: ${pause.file} cannot be read`}: nothing applied\n`);
+    code = 0;
+  } else if (o.apply && o.signal.aborted) o.say('stopped after planning, as asked: the plan was not applied\n');
   else if (o.apply && planned.plan.chosen.size > 0) {
     // The state was read a moment ago, after this pass's pull: it is the fresh state to re-check against.
     const applied = await applySaved({ ...o, dayDir, planDir: planned.dir, pass: planned.plan.pass, sources: run, state: planned.state, domain: o.config.domain });
@@ -114,6 +132,7 @@ async function advanceWorkflows(o: PassOptions, dayDir: string, open: OpenEntry[
     signal: o.signal,
     act: o.apply,
     say: (line) => o.say(`${line}\n`),
+    blocked: (op) => windowBlock(o.policy, op, o.now()),
   });
   for (const c of r.closed) o.say(`finished ${c.entry.op} ${c.entry.host} (${c.why}; applied ${c.entry.day} pass ${c.entry.pass})\n`);
   for (const w of r.waiting) o.say(`warning stuck: ${w.entry.op} ${w.entry.host}: ${w.why}\n`);
@@ -155,6 +174,7 @@ export async function applySaved(
     signal: o.signal,
     say: (line) => o.say(`${line}\n`),
     domain: o.domain,
+    blocked: (op) => windowBlock(o.policy, op, o.now()),
   });
   for (const r of report.refusals) o.say(`refused on fresh state: invariant ${r.invariant} ${r.cluster} ${r.op}${r.host ? ` ${r.host}` : ''}: ${r.message}\n`);
   const open = [...loadOpen(o.dcDir), ...report.opened];

@@ -10,6 +10,9 @@ import { listEntries } from '../store/layout.js';
 import { readMeta } from '../store/meta.js';
 import { nextPass, writePlanFiles } from '../store/plans.js';
 import { readFleetState, type SourceRun } from './state.js';
+import { stuckPlans, writeNeedsHuman, type StuckPlan } from './controls.js';
+import { loadOpen } from './open-store.js';
+import type { NeedsHumanRow } from '../policy/needs-human.js';
 
 export interface PlanRun {
   dayDir: string;
@@ -22,6 +25,10 @@ export interface PlanRun {
   dryRun: boolean;
   now: Date;
   sources: SourceRun;
+  /** Keys plan.json gains beside the pinned ones (pause state, stuck plans). */
+  extra?: Record<string, unknown>;
+  /** Plans open past their timeout, for needs-human.tsv (read from open.json when not given). */
+  stuck?: StuckPlan[];
 }
 
 export interface PlanOutcome {
@@ -30,6 +37,8 @@ export interface PlanOutcome {
   seedDrawn: boolean;
   /** The state the plan was made from (a pass that applies at once re-checks against it). */
   state: FleetState;
+  /** The rows of needs-human.tsv this pass wrote. */
+  needsHuman: NeedsHumanRow[];
 }
 
 /** The JSON of plan.json: the pinned keys first, then what helps explain them. */
@@ -56,11 +65,17 @@ export function planJson(p: Plan): Record<string, unknown> {
       ceiling: b.ceiling,
       override: b.override,
       why: b.why,
+      in_service: b.inService,
+      in_service_floor: b.inServiceFloor,
+      down_datagroups: b.downGroups,
+      rate_left: b.rateLeft,
+      rates: b.rates,
     })),
     refusals: p.refusals.map((r) => ({ host: r.host, cluster: r.cluster, op: r.op, invariant: r.invariant, message: r.message })),
     chosen: Object.fromEntries([...p.chosen.entries()]),
     needs_human: p.needsHuman,
     notes: p.notes,
+    windows: Object.fromEntries(Object.entries(p.windows).map(([op, w]) => [op, { open: w.open, why: w.why, next: !w.open && w.next ? w.next.toISOString() : null, text: w.text }])),
   };
 }
 
@@ -77,8 +92,12 @@ export async function runPlan(r: PlanRun): Promise<PlanOutcome> {
   const state = readFleetState({ dayDir: r.dayDir, dcDir: r.dcDir, cwd: r.cwd, policy: r.policy, dc: r.dc, ops, sources: r.sources, now: r.now });
   const pass = nextPass(r.dayDir);
   const plan = buildPlan({ policy: r.policy, state, random: seedrandom(seed), now: r.now, seed, pass, dryRun: r.dryRun, ops });
-  const dir = writePlanFiles(r.dayDir, { pass, chosen: plan.chosen, json: planJson(plan), time: plan.time });
-  if (plan.needsHuman.length > 0) {
+  const dir = writePlanFiles(r.dayDir, { pass, chosen: plan.chosen, json: { ...planJson(plan), ...(r.extra ?? {}) }, time: plan.time });
+  let needsHuman: NeedsHumanRow[] = [];
+  if (r.dcDir) {
+    const stuck = r.stuck ?? stuckPlans(loadOpen(r.dcDir), r.policy, r.now);
+    needsHuman = writeNeedsHuman({ dayDir: r.dayDir, dcDir: r.dcDir, policy: r.policy, plan, attempts: state.attempts, stuck, now: r.now });
+  } else if (plan.needsHuman.length > 0) {
     writeGroup(r.dayDir, 'needs-human', plan.needsHuman, { kind: 'plan', inputs: [path.relative(r.dayDir, dir)], pass, time: plan.time });
   }
   const rows: CountRow[] = [];
@@ -88,7 +107,7 @@ export async function runPlan(r: PlanRun): Promise<PlanOutcome> {
     if (m) rows.push({ pass, time: plan.time, group: e.name, count: m.count });
   }
   appendCounts(r.dayDir, rows);
-  return { plan, dir, seedDrawn, state };
+  return { plan, dir, seedDrawn, state, needsHuman };
 }
 
 /** The budget table and refusals, as plain greppable lines. */
@@ -104,6 +123,7 @@ export function formatPlan(p: Plan, dir: string, cwd: string, seedDrawn: boolean
   }
   for (const [name, hosts] of p.chosen) out += `chosen ${name}: ${hosts.join(' ')}\n`;
   for (const r of p.refusals) out += `refused invariant ${r.invariant} ${r.cluster} ${r.op}${r.host ? ` ${r.host}` : ''}: ${r.message}\n`;
+  for (const [op, w] of Object.entries(p.windows)) if (!w.open) out += `window ${op}: ${w.text}; nothing is applied for ${op} until then\n`;
   for (const n of p.notes) out += `note ${n}\n`;
   const total = p.budgets.reduce((s, b) => s + b.chosen, 0);
   out += `${total} host(s) chosen, ${p.refusals.length} refusal(s); plan in ${path.relative(cwd, dir) || dir}\n`;

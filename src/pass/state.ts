@@ -14,6 +14,7 @@ import { readTable } from '../store/table.js';
 import type { FleetState, OpSets } from '../policy/plan.js';
 import { namesIn } from '../policy/recipes.js';
 import type { Op, Policy } from '../policy/types.js';
+import type { AppliedAction } from '../policy/rate.js';
 import { REMEDIATION_OPS, REPLICA_OPS, WIPING_OPS, type HealthRow, type SourceStatus } from '../safety/invariants.js';
 
 /** Evaluates an expression in the day directory into a set of hosts. */
@@ -93,6 +94,20 @@ export function readFleetState(opts: {
       rackOf.set(host, r.rack ?? '');
       datagroupOf.set(host, r.datagroup ?? '');
       if (r.role && HEAD_ROLE.test(r.role)) roles.set(host, r.role);
+    }
+  }
+  // HDFS upgrade domains are data groups (BlockPlacementPolicyWithUpgradeDomain puts a block's
+  // replicas in distinct ones): they stand in where the inventory has none; where both say, the inventory wins.
+  const datagroupDisagreements: Array<{ host: string; cluster: string; inventory: string; upgradeDomain: string }> = [];
+  const datanodesFile = path.join(dayDir, 'hdfs-datanodes.tsv');
+  if (fs.existsSync(datanodesFile)) {
+    for (const r of readTable(datanodesFile).rows) {
+      const host = r.host ?? '';
+      const ud = r.upgrade_domain ?? '';
+      if (!ud || !clusterOf.has(host)) continue;
+      const inv = datagroupOf.get(host) ?? '';
+      if (!inv) datagroupOf.set(host, ud);
+      else if (inv !== ud) datagroupDisagreements.push({ host, cluster: clusterOf.get(host) ?? '', inventory: inv, upgradeDomain: ud });
     }
   }
   const namenodePairs = new Map<string, string[]>();
@@ -188,20 +203,25 @@ export function readFleetState(opts: {
   }
 
   const attempts = new Map<string, Date[]>();
+  const applied: AppliedAction[] = [];
   if (opts.dcDir) {
-    const windowStart = opts.now.getTime() - policy.safety.attemptWindowMs;
+    // Back as far as the attempt window or the longest rate window reaches.
+    const longestRate = Math.max(0, ...[...policy.rates.values()].flat().map((r) => r.windowMs));
+    const windowStart = opts.now.getTime() - Math.max(policy.safety.attemptWindowMs, longestRate);
     const days = listDays(opts.dcDir).filter((d) => Date.parse(`${d}T23:59:59Z`) >= windowStart);
     for (const saved of listSavedPlans(days.map((d) => ({ day: d, dir: path.join(opts.dcDir!, d) })))) {
       // Attempts are what was acted on: the apply record of a plan, not the plan itself.
-      let applied: { applied: string; outcomes: Array<{ op: string; acted: string[] }> } | null = null;
+      let record: { applied: string; outcomes: Array<{ op: string; cluster: string; acted: string[] }> } | null = null;
       try {
-        applied = JSON.parse(fs.readFileSync(path.join(saved.dir, 'apply.json'), 'utf8'));
+        record = JSON.parse(fs.readFileSync(path.join(saved.dir, 'apply.json'), 'utf8'));
       } catch {
-        applied = null;
+        record = null;
       }
-      if (!applied) continue;
-      const when = new Date(applied.applied);
-      for (const o of applied.outcomes) {
+      if (!record) continue;
+      const when = new Date(record.applied);
+      for (const o of record.outcomes) for (const h of o.acted) applied.push({ host: h, cluster: o.cluster, op: o.op, time: when });
+      if (opts.now.getTime() - when.getTime() > policy.safety.attemptWindowMs) continue;
+      for (const o of record.outcomes) {
         if (!(REMEDIATION_OPS as readonly string[]).includes(o.op)) continue;
         for (const h of o.acted) {
           let l = attempts.get(h);
@@ -226,5 +246,7 @@ export function readFleetState(opts: {
     opGroupCounts,
     allCount: g('all').size,
     attempts,
+    applied,
+    datagroupDisagreements,
   };
 }

@@ -2,9 +2,11 @@ import { isMap, isScalar, type Node } from 'yaml';
 import { Field, type YamlFile } from '../config/yamlsrc.js';
 import { ExpressionError } from '../sets/errors.js';
 import { NAME_RE, parseExpression } from '../sets/parse.js';
+import { parseRates } from './rate.js';
+import { ANY_TIME, parseWindows } from './windows.js';
 import { DEFAULT_EFFECT, EFFECTS, OPS, type Archetype, type Effect, type ClassifyRule, type Op, type OpLimits, type Operation, type Policy, type Recipe } from './types.js';
 
-const TOP = ['archetypes', 'classify', 'workers', 'selection', 'safety', 'operations', 'down'] as const;
+const TOP = ['archetypes', 'classify', 'workers', 'selection', 'safety', 'operations', 'down', 'windows', 'rate'] as const;
 const ARCH = ['reason', 'ops'] as const;
 const LIMITS = ['pct', 'floor', 'ceiling'] as const;
 const RULE = ['cluster', 'workers_below', 'cluster_attr', 'archetype', 'max', 'reason'] as const;
@@ -140,8 +142,11 @@ export function parsePolicy(yaml: YamlFile, dir: string, recipes: Recipe[]): Pol
   const workers = workersField ? workersField.string() : 'hadoop-workers';
   if (!NAME_RE.test(workers)) workersField!.fail(`"${workers}" is not a group name`);
 
+  const opNames = [...operations.keys()];
   return {
     dir,
+    windows: top.get('windows')?.present ? parseWindows(top.get('windows')!, opNames) : ANY_TIME,
+    rates: top.get('rate')?.present ? parseRates(top.get('rate')!, opNames) : new Map(),
     archetypes,
     classify,
     workers,

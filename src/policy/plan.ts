@@ -4,6 +4,8 @@ import { inServiceFloor } from '../safety/invariants.js';
 import { budgetFor, classify, type Budget } from './budget.js';
 import { selectHosts } from './select.js';
 import { OPS, type Op, type Policy } from './types.js';
+import { rateLeft, type AppliedAction } from './rate.js';
+import { windowState, type WindowState } from './windows.js';
 
 /** What one op's expressions evaluated to this pass. */
 export interface OpSets {
@@ -33,6 +35,10 @@ export interface FleetState {
   allCount: number;
   /** Earlier remediations of each host (applied plans). */
   attempts: ReadonlyMap<string, readonly Date[]>;
+  /** What applied plans acted on, within the longest rate window: what the rates count. */
+  applied: ReadonlyArray<AppliedAction>;
+  /** Hosts whose inventory data group is not their HDFS upgrade domain (the inventory's is used). */
+  datagroupDisagreements?: ReadonlyArray<{ host: string; cluster: string; inventory: string; upgradeDomain: string }>;
 }
 
 export interface BudgetRow extends Budget {
@@ -43,6 +49,9 @@ export interface BudgetRow extends Budget {
   inServiceFloor: number | null;
   /** For ops whose effect is down: data groups down or draining before this op chose (invariant 4 across ops). */
   downGroups: string[] | null;
+  /** How many more the op's rates allow (null: no rate), and each limit for people. */
+  rateLeft: number | null;
+  rates: string[];
   /** Why nothing (or less than the headroom) was chosen, for the summary. */
   why: string;
 }
@@ -59,6 +68,8 @@ export interface Plan {
   /** Hosts refused by invariant 8: they need a person. */
   needsHuman: string[];
   notes: string[];
+  /** Per op: whether its window is open now, and when it opens (a closed window plans as usual; apply acts on nothing). */
+  windows: Record<string, WindowState>;
 }
 
 export interface PlanInput {
@@ -98,6 +109,8 @@ export function buildPlan(input: PlanInput): Plan {
   const needsHuman = new Set<string>();
   const notes: string[] = [];
   const ops = OPS.filter((op) => policy.operations.has(op) && (!input.ops || input.ops.includes(op)));
+  // The rates count what was applied before and what this pass chooses, cluster after cluster.
+  const applied: AppliedAction[] = [...state.applied];
 
   for (const cluster of clusters) {
     const hosts = hostsOf.get(cluster)!;
@@ -106,6 +119,15 @@ export function buildPlan(input: PlanInput): Plan {
     if (!c) {
       notes.push(`cluster ${cluster}: no classify rule matches, so no op is planned for it; add a catch-all rule`);
       continue;
+    }
+    const disagree = (state.datagroupDisagreements ?? []).filter((d) => d.cluster === cluster);
+    if (disagree.length > 0) {
+      notes.push(
+        `cluster ${cluster}: ${disagree.length} host(s) whose inventory data group is not their HDFS upgrade domain (the inventory's is used; fix one of them): ${disagree
+          .slice(0, 5)
+          .map((d) => `${d.host} ${d.inventory} vs ${d.upgradeDomain}`)
+          .join(', ')}${disagree.length > 5 ? ', ...' : ''}`,
+      );
     }
     // A host is chosen for one op per pass: the first op (in OPS order) that picks it.
     const taken = new Set<string>();
@@ -131,8 +153,11 @@ export function buildPlan(input: PlanInput): Plan {
       const busySet = new Set(busyHosts);
       // Hosts already busy for this op, or chosen for another op this pass, are not candidates.
       const candidates = inCluster(sets.candidates).filter((h) => !busySet.has(h) && !taken.has(h));
+      const rate = rateLeft(policy.rates, op, cluster, applied, now);
       const row: BudgetRow = {
         ...b,
+        rateLeft: rate.left,
+        rates: rate.limits.map((l) => l.text),
         candidates: candidates.length,
         chosen: 0,
         inService: takesOut ? inService - outChosen : null,
@@ -155,6 +180,11 @@ export function buildPlan(input: PlanInput): Plan {
         row.why = `no headroom: ${row.busy} busy of cap ${row.cap}`;
         continue;
       }
+      const spent = rate.limits.filter((l) => l.left <= 0);
+      if (spent.length > 0) {
+        row.why = `limited by rate (${spent.map((l) => l.text).join('; ')})`;
+        continue;
+      }
       if (candidates.length === 0) {
         row.why = 'no candidates';
         continue;
@@ -172,9 +202,10 @@ export function buildPlan(input: PlanInput): Plan {
       const of = (h: string) => state.datagroupOf.get(h) ?? '';
       // Ops that take hosts out of service share what the floor leaves (invariant 9).
       const floorLeft = takesOut ? Math.max(0, inService - outChosen - floor) : null;
+      const allowed = rate.left === null ? row.headroom : Math.min(row.headroom, rate.left);
       const sel = selectHosts({
         candidates: cleared,
-        headroom: row.headroom,
+        headroom: allowed,
         maxPerRack: policy.selection.maxPerRack,
         rackOf: (h) => state.rackOf.get(h) ?? '',
         datagroups: inFlightGroups ? { inFlight: inFlightGroups, max: policy.selection.maxDatagroups, of } : null,
@@ -197,8 +228,13 @@ export function buildPlan(input: PlanInput): Plan {
         for (const h of sel.chosen) downGroups.add(of(h));
       }
       if (sel.chosen.length > 0) chosenAll.set(`${cluster}.${op}`, sel.chosen);
+      for (const h of sel.chosen) applied.push({ host: h, cluster, op, time: now });
       if (cleared.length === 0) row.why = 'every candidate refused';
-      else if (sel.chosen.length < Math.min(row.headroom, cleared.length)) row.why = `limited by ${sel.limitedBy.join(', ') || 'max_per_rack or data groups'}`;
+      else if (sel.chosen.length < Math.min(row.headroom, cleared.length)) {
+        const byRate = allowed < row.headroom && sel.chosen.length === allowed;
+        const limits = [...(byRate ? [`rate (${rate.limits.filter((l) => l.left === rate.left).map((l) => l.text).join('; ')})`] : []), ...sel.limitedBy];
+        row.why = `limited by ${limits.join(', ') || 'max_per_rack or data groups'}`;
+      }
     }
   }
   return {
@@ -211,5 +247,6 @@ export function buildPlan(input: PlanInput): Plan {
     chosen: chosenAll,
     needsHuman: byteSorted(needsHuman),
     notes,
+    windows: Object.fromEntries(ops.map((op) => [op, windowState(policy.windows, op, now)])),
   };
 }

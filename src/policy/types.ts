@@ -1,3 +1,5 @@
+import type { Rates } from './rate.js';
+import type { Windows } from './windows.js';
 /** The operations breakfix knows; each is something destructive done to hosts. */
 export const OPS = ['drain', 'rekick', 'reboot', 'firmware', 'burnin', 'return'] as const;
 export type Op = (typeof OPS)[number];
@@ -71,6 +73,10 @@ export interface Recipe {
 }
 
 export interface Policy {
+  /** When ops may act (windows:); ANY_TIME when the section is absent. */
+  windows: Windows;
+  /** How many times an op may act per sliding window (rate:), per cluster and per datacenter. */
+  rates: Rates;
   dir: string;
   archetypes: Map<string, Archetype>;
   classify: ClassifyRule[];

@@ -491,8 +491,17 @@ describe('breakfix policy', () => {
   it('explain dw1: the cap formula with its numbers, the rule and its reason', () => {
     expect(R.explainDw1!.code, show(R.explainDw1!)).toBe(0);
     const { json } = readPlan(A.plan(1));
-    const rows = cells(R.explainDw1!.out);
+    const [table, across] = R.explainDw1!.out.split('\n\n');
+    const rows = cells(table!);
     expect(rows.map((r) => r[1])).toEqual(OPS);
+    // The rules across ops, with the numbers they work with now.
+    const n = json.budgets.find((x) => x.cluster === 'dw1')!.workers as number;
+    // down = hdfs-dead | hdfs-maintenance | plans.reboot: dead hosts and those in maintenance (a dry run opens no plan)
+    const dead = DC.hosts.filter((h) => h.cluster === 'dw1' && ['dead', 'dead-decommissioned', 'entering-maintenance', 'in-maintenance'].includes(h.hdfs));
+    expect(across).toContain('effects drain drain, rekick offline, reboot down (maintenance 30m where hdfs_hosts_json is set), return return');
+    expect(across).toMatch(new RegExp(`^dw1: max_down_datagroups 2; down now: ${dead.length} host\\(s\\) in `, 'm'));
+    for (const h of dead) expect(across).toContain(`${h.host} ${h.datagroup}`);
+    expect(across).toMatch(new RegExp(`^dw1: min_in_service_pct 90: floor ${Math.min(n - 1, Math.ceil(0.9 * n))} of ${n} workers; \\d+ in service now`, 'm'));
     for (const r of rows) {
       const op = r[1] as Op;
       const b = json.budgets.find((x) => x.cluster === 'dw1' && x.op === op)!;
@@ -509,7 +518,7 @@ describe('breakfix policy', () => {
 
   it('explain hb-meta: the override and the reason for it', () => {
     expect(R.explainHb!.code).toBe(0);
-    const rows = cells(R.explainHb!.out);
+    const rows = cells(R.explainHb!.out.split('\n\n')[0]!);
     const drain = rows.find((r) => r[1] === 'drain')!;
     expect(drain[2]).toBe('small');
     expect(drain[7]).toBe('1 = max 1 (rule 1)');

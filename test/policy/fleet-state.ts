@@ -1,6 +1,8 @@
 // Builders for the planner's inputs (a Policy and a FleetState) from plain
 // descriptions, so tests can state a fleet in a few lines.
 import type { FleetState, OpSets } from '../../src/policy/plan.js';
+import type { Rates } from '../../src/policy/rate.js';
+import { ANY_TIME } from '../../src/policy/windows.js';
 import { DEFAULT_EFFECT, type Archetype, type ClassifyRule, type Effect, type Op, type OpLimits, type Operation, type Policy } from '../../src/policy/types.js';
 import type { HealthRow, SourceStatus } from '../../src/safety/invariants.js';
 
@@ -37,6 +39,8 @@ export interface FleetDesc {
   allCount?: number;
   /** The policy's `down:` set; defaults to the dead hosts and those in maintenance. */
   down?: ReadonlySet<string>;
+  /** Earlier applied actions, for the rates. */
+  applied?: Array<{ host: string; cluster: string; op: string; time: Date }>;
 }
 
 export const LIVE: readonly HdfsStatus[] = ['in-service', 'decommissioning', 'decommissioned', 'maintenance'];
@@ -77,6 +81,7 @@ export function fleetState(d: FleetDesc, ops: readonly Op[], inFlightOps: Readon
     opGroupCounts: new Map(Object.entries(d.opGroupCounts ?? {}) as Array<[Op, Array<{ group: string; before: number | null; after: number }>]>),
     allCount: d.allCount ?? d.hosts.length,
     attempts: new Map(d.hosts.filter((h) => h.attempts.length > 0).map((h) => [h.host, h.attempts])),
+    applied: d.applied ?? [],
   };
 }
 
@@ -96,6 +101,7 @@ export interface PolicyDesc {
   minInServicePct?: number;
   maxCandidatesPct?: number | null;
   effects?: Partial<Record<Op, Effect>>;
+  rates?: Rates;
 }
 
 export function policyOf(p: PolicyDesc): Policy {
@@ -130,6 +136,8 @@ export function policyOf(p: PolicyDesc): Policy {
   );
   return {
     dir: '/policy',
+    windows: ANY_TIME,
+    rates: p.rates ?? new Map(),
     archetypes,
     classify,
     workers: 'hadoop-workers',

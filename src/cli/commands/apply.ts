@@ -9,6 +9,9 @@ import { choosePolicyDir, loadPolicy } from '../../pass/policy-files.js';
 import { deriveRecipes } from '../../pass/derive.js';
 import { applySaved } from '../../pass/pass.js';
 import { closeFinished, writeOpenGroups } from '../../pass/open-store.js';
+import { checkPause } from '../../pass/controls.js';
+import { pauseLine } from '../../store/pause.js';
+import { takeLock } from '../../store/lock.js';
 
 export interface ApplyOptions {
   pass?: string;
@@ -34,6 +37,29 @@ export async function run(_args: unknown[], opts: ApplyOptions, g: GlobalOptions
     const when = JSON.parse(fs.readFileSync(path.join(planDir, 'apply.json'), 'utf8')).applied;
     throw new ExitError(1, `pass ${pass} was applied at ${when}; a plan is applied once: run a new pass`);
   }
+  const pause = checkPause(scope.dcDir, deps.now(), writeOut);
+  if (pause.paused) {
+    writeOut(`${pause.pause ? pauseLine(pause.pause) : `paused: ${pause.file} cannot be read`}: pass ${pass} not applied\n`);
+    return 0;
+  }
+  // One actor per datacenter at a time: a running loop, a pass --apply, or this apply.
+  const lock = takeLock(scope.dcDir, deps.now());
+  try {
+    return await applyUnderLock({ ...scope, config: scope.config }, policy, dayDir, planDir, pass, deps);
+  } finally {
+    lock.release();
+  }
+}
+
+async function applyUnderLock(
+  scope: Awaited<ReturnType<typeof resolveScope>> & { config: NonNullable<Awaited<ReturnType<typeof resolveScope>>['config']> },
+  policy: ReturnType<typeof loadPolicy>,
+  dayDir: string,
+  planDir: string,
+  pass: number,
+  deps: Deps,
+): Promise<number> {
+  if (!scope.dcConfig || !scope.dcDir) throw new UsageError('apply needs a config: --config FILE, $BREAKFIX_CONFIG or ./breakfix.yaml');
   const { loadSources } = await import('../../sources/load.js');
   const { pullAndReport } = await import('../../sources/pull.js');
   const sources = await loadSources(scope.dcConfig, scope.config.dir);

@@ -26,6 +26,8 @@ export async function run(_args: unknown[], opts: PassCmdOptions, g: GlobalOptio
   writeOut(`pass ${scope.dc} in ${displayPath(scope.dcDir, deps.cwd)}${opts.apply ? ' (apply)' : ' (dry run)'}\n`);
   const ac = new AbortController();
   const onSigint = () => ac.abort();
+  // Acting takes the datacenter's lock, as a loop does: a pass that applies never races a loop or another apply.
+  const lock = opts.apply ? (await import('../../store/lock.js')).takeLock(scope.dcDir, deps.now()) : null;
   process.once('SIGINT', onSigint);
   try {
     const r = await runPass({
@@ -46,5 +48,6 @@ export async function run(_args: unknown[], opts: PassCmdOptions, g: GlobalOptio
     return r.code;
   } finally {
     process.removeListener('SIGINT', onSigint);
+    lock?.release();
   }
 }

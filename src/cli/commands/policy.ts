@@ -91,7 +91,7 @@ export async function run(args: unknown[], opts: PolicyOptions, g: GlobalOptions
   else {
     writeOut(renderTable(['cluster', 'op', 'archetype', 'N', 'pct', 'floor', 'ceiling', 'cap', 'busy', 'headroom', 'why'], rows, [false, false, false, true, true, true, true, false, true, true, false]));
     const effects = [...policy.operations.values()].map((o) => `${o.op} ${o.effect}${o.maintenanceExpiryMs ? ` (maintenance ${Math.round(o.maintenanceExpiryMs / 60_000)}m where hdfs_hosts_json is set)` : ''}`);
-    writeOut(`effects: ${effects.join(', ')}\ndown: ${policy.down}\n`);
+    writeOut(`\nacross ops: effects ${effects.join(', ')}; down = ${policy.down}\n`);
     for (const l of across) writeOut(`${l}\n`);
   }
   return 0;
