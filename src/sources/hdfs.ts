@@ -8,9 +8,9 @@ import { SourceError, type HostRule, type Rejected, type SourceContext, type Sou
 
 /**
  * The `hdfs` source: which DataNodes of one cluster are live, dead,
- * decommissioning, decommissioned or in maintenance, and the cluster's block
- * health, from `hdfs dfsadmin -report` (a command or a saved file) or from the
- * NameNode's JMX servlet.
+ * decommissioning, decommissioned or in maintenance, their upgrade domains,
+ * and the cluster's block health, from `hdfs dfsadmin -report` (a command or
+ * a saved file) or from the NameNode's JMX servlet.
  */
 
 export interface HdfsConfig {
@@ -19,7 +19,13 @@ export interface HdfsConfig {
   report: InputSpec;
 }
 
-/** Pinned group names (DESIGN §4); every pull writes all of them, empty or not. */
+/**
+ * Pinned group names (DESIGN §4); every pull writes all of them, empty or not.
+ * `hdfs-maintenance` is the union of the two maintenance groups after it,
+ * which tell them apart: the NameNode moves a node from entering to in
+ * maintenance once its blocks have enough replicas elsewhere, and only then
+ * may the node be stopped without blocks going missing.
+ */
 export const HDFS_GROUPS = [
   'hdfs-live',
   'hdfs-in-service',
@@ -27,34 +33,48 @@ export const HDFS_GROUPS = [
   'hdfs-decommissioned',
   'hdfs-maintenance',
   'hdfs-dead',
+  'hdfs-entering-maintenance',
+  'hdfs-in-maintenance',
 ] as const;
 
 export const HDFS_HEALTH_TABLE = 'hdfs-health.tsv';
 export const HDFS_HEALTH_COLUMNS = ['cluster', 'missing', 'under_replicated', 'corrupt', 'live', 'dead', 'decommissioning'];
 
+/**
+ * One row per DataNode host: its cluster, admin state and upgrade domain.
+ * Host-keyed, and written by every hdfs source: the shared table is the union
+ * of the clusters' parts, and a host two sources both report is an error.
+ */
+export const HDFS_DATANODES_TABLE = 'hdfs-datanodes.tsv';
+export const HDFS_DATANODES_COLUMNS = ['host', 'cluster', 'status', 'upgrade_domain'];
+
 export const NAMENODE_INFO_BEAN = 'Hadoop:service=NameNode,name=NameNodeInfo';
 export const FSNAMESYSTEM_BEAN = 'Hadoop:service=NameNode,name=FSNamesystem';
 export const FSNAMESYSTEM_STATE_BEAN = 'Hadoop:service=NameNode,name=FSNamesystemState';
 
-/** An admin state, whatever spelling the NameNode used for it. */
-type AdminState = 'normal' | 'decommissioning' | 'decommissioned' | 'maintenance';
+/**
+ * An admin state, whatever spelling the NameNode used for it. These words are
+ * also the `status` column of hdfs-datanodes.tsv: one spelling for the two
+ * formats, with no spaces, so `hdfs-datanodes[status=in-maintenance]` works.
+ */
+export type DataNodeStatus = 'normal' | 'decommissioning' | 'decommissioned' | 'entering-maintenance' | 'in-maintenance';
 
 /** `Decommission Status : …` in dfsadmin (note the lower-case "m"). */
-const REPORT_STATUS: Record<string, AdminState> = {
+const REPORT_STATUS: Record<string, DataNodeStatus> = {
   Normal: 'normal',
   'Decommission in progress': 'decommissioning',
   Decommissioned: 'decommissioned',
-  'Entering maintenance': 'maintenance',
-  'In maintenance': 'maintenance',
+  'Entering maintenance': 'entering-maintenance',
+  'In maintenance': 'in-maintenance',
 };
 
 /** `adminState` in JMX (DatanodeInfo.AdminStates.toString()). */
-const JMX_STATE: Record<string, AdminState> = {
+const JMX_STATE: Record<string, DataNodeStatus> = {
   'In Service': 'normal',
   'Decommission In Progress': 'decommissioning',
   Decommissioned: 'decommissioned',
-  'Entering Maintenance': 'maintenance',
-  'In Maintenance': 'maintenance',
+  'Entering Maintenance': 'entering-maintenance',
+  'In Maintenance': 'in-maintenance',
 };
 
 /** Where a node was listed: only the live and dead lists decide `hdfs-live` / `hdfs-dead`. */
@@ -63,8 +83,19 @@ type Listing = 'live' | 'dead' | 'other';
 interface NodeFact {
   host: string;
   listing: Listing;
-  state: AdminState;
+  state: DataNodeStatus;
+  /** Null when the NameNode knows none (no combined hosts file, or none set for the node). */
+  upgradeDomain: string | null;
 }
+
+/**
+ * Which listing speaks for a host in hdfs-datanodes.tsv when it has several
+ * entries: the live one, as the node is now; then the dead one; the
+ * Decommissioning and maintenance lists repeat a live or dead node. A host
+ * can be live and dead at once when it re-registered on another port, and
+ * its dead entry is the stale one.
+ */
+const LISTING_RANK: Record<Listing, number> = { live: 0, dead: 1, other: 2 };
 
 interface BlockCounts {
   missing: number;
@@ -91,7 +122,9 @@ function hdfsResult(facts: NodeFact[], blocks: BlockCounts, cluster: string, rej
     if (f.listing === 'live' && f.state === 'normal') add('hdfs-in-service', f.host);
     if (f.state === 'decommissioning') add('hdfs-decommissioning', f.host);
     if (f.state === 'decommissioned') add('hdfs-decommissioned', f.host);
-    if (f.state === 'maintenance') add('hdfs-maintenance', f.host);
+    if (f.state === 'entering-maintenance') add('hdfs-entering-maintenance', f.host);
+    if (f.state === 'in-maintenance') add('hdfs-in-maintenance', f.host);
+    if (f.state === 'entering-maintenance' || f.state === 'in-maintenance') add('hdfs-maintenance', f.host);
   }
   for (const [g, hosts] of groups) groups.set(g, sortUniqueStrings(hosts));
   const live = groups.get('hdfs-live')!.length;
@@ -108,10 +141,43 @@ function hdfsResult(facts: NodeFact[], blocks: BlockCounts, cluster: string, rej
   };
   return {
     groups,
-    tables: new Map([[HDFS_HEALTH_TABLE, { columns: [...HDFS_HEALTH_COLUMNS], rows: [row] }]]),
+    tables: new Map([
+      [HDFS_HEALTH_TABLE, { columns: [...HDFS_HEALTH_COLUMNS], rows: [row] }],
+      [HDFS_DATANODES_TABLE, { columns: [...HDFS_DATANODES_COLUMNS], rows: dataNodeRows(facts, cluster) }],
+    ]),
     rejected: uniqueRejected(rejected),
     notes: [`live ${live} dead ${dead} decommissioning ${decommissioning}`],
   };
+}
+
+/** One row per host (the table's key), however many entries the report has for it. */
+function dataNodeRows(facts: NodeFact[], cluster: string): Array<Record<string, string>> {
+  const best = new Map<string, NodeFact>();
+  const domain = new Map<string, string>();
+  for (const f of facts) {
+    const prev = best.get(f.host);
+    if (!prev || LISTING_RANK[f.listing] < LISTING_RANK[prev.listing]) best.set(f.host, f);
+    // JMX's DecomNodes and EnteringMaintenanceNodes carry no upgrade domain: any entry that has one tells it.
+    if (f.upgradeDomain !== null && !domain.has(f.host)) domain.set(f.host, f.upgradeDomain);
+  }
+  return [...best.values()].map((f) => ({
+    host: f.host,
+    cluster,
+    status: f.state,
+    upgrade_domain: f.upgradeDomain ?? domain.get(f.host) ?? '',
+  }));
+}
+
+/**
+ * An upgrade domain goes into a TSV cell: one with a tab or a line break
+ * would shift the columns, so the report is refused rather than the cell
+ * changed (the name must match the combined hosts file's exactly).
+ */
+function checkUpgradeDomain(ud: string, where: string): string | null {
+  if (/[\t\n\r]/.test(ud)) {
+    throw new SourceError(`${where}: upgrade domain ${JSON.stringify(ud)} holds a tab or line break; fix it in the combined hosts file (dfs.hosts)`);
+  }
+  return ud === '' ? null : ud;
 }
 
 /** A node listed in several sections is rejected once. */
@@ -143,6 +209,8 @@ interface NodeBlock {
   line: number;
   name: string;
   hostname: string | null;
+  /** `Upgrade domain:` — printed (Hadoop 3) only when one is set for the node. */
+  upgradeDomain: string | null;
   status: string | null;
   statusLine: number;
   section: Section;
@@ -222,11 +290,13 @@ export function parseDfsadminReport(text: string, cluster: string, rule: HostRul
     if ((m = /^Name:\s*(.*)$/.exec(l))) {
       close();
       section.found++;
-      const b: NodeBlock = { line: lineNo, name: m[1]!.trim(), hostname: null, status: null, statusLine: 0, section };
+      const b: NodeBlock = { line: lineNo, name: m[1]!.trim(), hostname: null, upgradeDomain: null, status: null, statusLine: 0, section };
       blocks.push(b);
       block = b;
     } else if (block && (m = /^Hostname:\s*(.*)$/.exec(l))) {
       block.hostname ??= m[1]!.trim();
+    } else if (block && block.upgradeDomain === null && (m = /^Upgrade domain:\s*(.*)$/.exec(l))) {
+      block.upgradeDomain = checkUpgradeDomain(m[1]!.trim(), `line ${lineNo}`);
     } else if (block && block.status === null && (m = /^Decommission Status\s*:\s*(.*)$/.exec(l))) {
       block.status = m[1]!.trim();
       block.statusLine = lineNo;
@@ -274,7 +344,7 @@ export function parseDfsadminReport(text: string, cluster: string, rule: HostRul
       );
     }
     const host = reportHost(b, hosts);
-    if (host !== null) facts.push({ host, listing: b.section.listing, state });
+    if (host !== null) facts.push({ host, listing: b.section.listing, state, upgradeDomain: b.upgradeDomain });
   }
   return hdfsResult(facts, counts, cluster, hosts.rejected, blocks.length);
 }
@@ -333,7 +403,7 @@ function nodeList(info: Bean, attr: string, optional: boolean): Map<string, Reco
   return out;
 }
 
-function jmxState(attr: string, key: string, entry: Record<string, unknown>): AdminState {
+function jmxState(attr: string, key: string, entry: Record<string, unknown>): DataNodeStatus {
   let s = entry['adminState'];
   // Dead entries of old NameNodes carry only `decommissioned`.
   if (s === undefined && attr === 'DeadNodes' && typeof entry['decommissioned'] === 'boolean') {
@@ -347,6 +417,19 @@ function jmxState(attr: string, key: string, entry: Record<string, unknown>): Ad
     );
   }
   return state;
+}
+
+/**
+ * `upgradeDomain` of a LiveNodes or DeadNodes entry: the NameNode adds the key
+ * only when the node has one (TestNameNodeMXBean checks that it is absent
+ * otherwise). A null is read as none; anything else but a string is refused.
+ */
+function jmxUpgradeDomain(attr: string, key: string, entry: Record<string, unknown>): string | null {
+  const v = entry['upgradeDomain'];
+  if (v === undefined || v === null) return null;
+  const where = `NameNodeInfo.${attr}["${key}"]`;
+  if (typeof v !== 'string') throw new SourceError(`${where}: upgradeDomain is ${JSON.stringify(v)}, expected a string`);
+  return checkUpgradeDomain(v.trim(), where);
 }
 
 /**
@@ -405,11 +488,11 @@ export function parseNameNodeJmx(docs: unknown[], cluster: string, rule: HostRul
     corrupt: need('corrupt-block', [[FSNAMESYSTEM_BEAN, 'CorruptBlocks']]),
   };
 
-  const lists: Array<[attr: string, listing: Listing, optional: boolean, fixed: AdminState | null]> = [
+  const lists: Array<[attr: string, listing: Listing, optional: boolean, fixed: DataNodeStatus | null]> = [
     ['LiveNodes', 'live', false, null],
     ['DeadNodes', 'dead', false, null],
     ['DecomNodes', 'other', true, 'decommissioning'],
-    ['EnteringMaintenanceNodes', 'other', true, 'maintenance'],
+    ['EnteringMaintenanceNodes', 'other', true, 'entering-maintenance'],
   ];
   const hosts = new HostCollector(rule);
   const facts: NodeFact[] = [];
@@ -418,8 +501,9 @@ export function parseNameNodeJmx(docs: unknown[], cluster: string, rule: HostRul
     for (const [key, entry] of nodeList(info, attr, optional)) {
       const state = fixed ?? jmxState(attr, key, entry);
       if (listing !== 'other') nodeCount++;
+      const upgradeDomain = jmxUpgradeDomain(attr, key, entry);
       const host = hosts.take(key);
-      if (host !== null) facts.push({ host, listing, state });
+      if (host !== null) facts.push({ host, listing, state, upgradeDomain });
     }
   }
   if (nodeCount === 0) {

@@ -190,7 +190,13 @@ export class TableUnionError extends Error {
   }
 }
 
-/** Rewrites a shared table as the union of the parts' rows; a key in two parts is an error naming both. */
+/**
+ * Rewrites a shared table as the union of the parts' rows. Whatever the key
+ * (`cluster` in hdfs-health.tsv, `host` in hdfs-datanodes.tsv), each row comes
+ * from exactly one source: a key in two parts is an error naming the key and
+ * both sources, since picking one row would hide that two systems disagree
+ * about the same host or cluster.
+ */
 export function rebuildTable(dayDir: string, name: string, parts: PartInfo[], syncDir = true): Meta {
   const having = parts.filter((p) => p.tables.includes(name));
   if (having.length === 1) {
@@ -200,6 +206,7 @@ export function rebuildTable(dayDir: string, name: string, parts: PartInfo[], sy
   let columns: string[] | null = null;
   const rows: Row[] = [];
   const owner = new Map<string, string>();
+  const clashes: Array<{ key: string; first: string; second: string }> = [];
   for (const p of having) {
     const t = readTable(path.join(partsDir(dayDir), p.source, name));
     if (!columns) columns = t.columns;
@@ -209,10 +216,24 @@ export function rebuildTable(dayDir: string, name: string, parts: PartInfo[], sy
     for (const r of t.rows) {
       const key = r[columns[0]!]!;
       const prev = owner.get(key);
-      if (prev) throw new TableUnionError(`${name}: ${columns[0]} "${key}" comes from both ${prev} and ${p.source}`);
+      if (prev) {
+        clashes.push({ key, first: prev, second: p.source });
+        continue;
+      }
       owner.set(key, p.source);
       rows.push(r);
     }
+  }
+  if (clashes.length > 0) {
+    const col = columns![0]!;
+    const [c, ...rest] = clashes;
+    // All of them at once: sources that overlap usually overlap by many keys, and one per pass hides how many.
+    const others = rest.length === 0 ? '' : ` (and ${rest.length} more: ${rest.slice(0, 3).map((x) => `"${x.key}"`).join(', ')}${rest.length > 3 ? ', …' : ''})`;
+    throw new TableUnionError(
+      `${name}: ${col} "${c!.key}" comes from both ${c!.first} and ${c!.second}${others}; each ${col} may come from one source only: ` +
+        'check that the two sources do not pull the same system under two names, ' +
+        'and that a system no longer lists what has moved away from it',
+    );
   }
   return writeTable(dayDir, name, columns ?? ['key'], rows, {
     kind: 'source',

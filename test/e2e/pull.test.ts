@@ -31,6 +31,8 @@ const HDFS: Record<string, string[]> = {
   'hdfs-decommissioned': prod('dn05'),
   'hdfs-maintenance': prod('dn04', 'dn07'),
   'hdfs-dead': prod('dn06', 'dn07', 'dn08'),
+  'hdfs-entering-maintenance': prod('dn04'),
+  'hdfs-in-maintenance': prod('dn07'),
 };
 const HEALTH_HEADER = 'cluster\tmissing\tunder_replicated\tcorrupt\tlive\tdead\tdecommissioning\n';
 
@@ -267,8 +269,8 @@ describe('pull: a clean pull', () => {
     expect(fs.realpathSync(h.day)).toBe(path.join(fs.realpathSync(h.dir), 'H', 'dc1', utcDay(new Date())));
   });
 
-  it('writes exactly the pinned groups and the two tables', () => {
-    expect(files(h.day)).toEqual(sorted([...Object.keys(HDFS), ...Object.keys(YARN_GROUPS), ...Object.keys(INVENTORY_GROUPS), 'hdfs-health.tsv', 'inventory.tsv']));
+  it('writes exactly the pinned groups and the tables', () => {
+    expect(files(h.day)).toEqual(sorted([...Object.keys(HDFS), ...Object.keys(YARN_GROUPS), ...Object.keys(INVENTORY_GROUPS), 'hdfs-datanodes.tsv', 'hdfs-health.tsv', 'inventory.tsv']));
   });
 
   it('puts each DataNode in the hdfs groups of its state', () => {
@@ -564,6 +566,11 @@ describe('pull: two clusters into the shared groups', () => {
     for (const g of Object.keys(HDFS)) checkGroup(h.day, g, 'hdfs-a hdfs-b');
     const table = checkTable(h.day, 'hdfs-health.tsv', 'hdfs-a hdfs-b');
     expect(table.join('\n') + '\n').toBe(`${HEALTH_HEADER}beta\t0\t1843\t2\t5\t3\t1\nprod\t1\t1843\t2\t5\t3\t1\n`);
+    // The host-keyed table of both sources: one row per DataNode of either cluster.
+    const dataNodes = checkTable(h.day, 'hdfs-datanodes.tsv', 'hdfs-a hdfs-b');
+    expect(dataNodes).toHaveLength(17);
+    expect(dataNodes).toContain('dn07.beta.example.com	beta	in-maintenance	');
+    expect(dataNodes).toContain('dn01.prod.example.com	prod	normal	ud0');
   });
 
   it('pulling one source alone keeps the other\'s hosts', () => {

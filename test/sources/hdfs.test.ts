@@ -10,7 +10,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatacenterConfig } from '../../src/config/config.js';
 import { ConfigError } from '../../src/config/errors.js';
 import { Field, YamlFile } from '../../src/config/yamlsrc.js';
+import { listParts, rebuildGroup, rebuildTable, replacePart, TableUnionError } from '../../src/store/parts.js';
 import {
+  HDFS_DATANODES_COLUMNS,
+  HDFS_DATANODES_TABLE,
   HDFS_GROUPS,
   HDFS_HEALTH_COLUMNS,
   jmxQueryUrls,
@@ -36,6 +39,19 @@ const PROD_GROUPS: Record<string, string[]> = {
   'hdfs-decommissioned': fq('dn05'),
   'hdfs-maintenance': fq('dn04', 'dn07'),
   'hdfs-dead': fq('dn06', 'dn07', 'dn08'),
+  'hdfs-entering-maintenance': fq('dn04'),
+  'hdfs-in-maintenance': fq('dn07'),
+};
+/** Each DataNode's admin state as hdfs-datanodes.tsv spells it; dead ones keep theirs. */
+const PROD_STATUS: Record<string, string> = {
+  dn01: 'normal',
+  dn02: 'normal',
+  dn03: 'decommissioning',
+  dn04: 'entering-maintenance',
+  dn05: 'decommissioned',
+  dn06: 'normal',
+  dn07: 'in-maintenance',
+  dn08: 'normal',
 };
 const PROD_HEALTH = { cluster: 'prod', missing: '1', under_replicated: '1843', corrupt: '2', live: '5', dead: '3', decommissioning: '1' };
 
@@ -50,10 +66,26 @@ function healthOf(r: SourceResult): Record<string, string> {
   return t!.rows[0]!;
 }
 
+/** hdfs-datanodes.tsv of a result, as `host → [cluster, status, upgrade_domain]`, in the order given. */
+function dataNodesOf(r: SourceResult): Record<string, string[]> {
+  const t = r.tables.get(HDFS_DATANODES_TABLE);
+  expect(t?.columns).toEqual(['host', 'cluster', 'status', 'upgrade_domain']);
+  return Object.fromEntries(t!.rows.map((row) => [row['host']!, [row['cluster']!, row['status']!, row['upgrade_domain']!]]));
+}
+
+/** The prod table with the given upgrade domains (short host → domain), none for the others. */
+function prodDataNodes(domains: Record<string, string>, cluster = 'prod'): Record<string, string[]> {
+  return Object.fromEntries(Object.entries(PROD_STATUS).map(([h, st]) => [`${h}.prod.example.com`, [cluster, st, domains[h] ?? '']]));
+}
+
 function expectProd(r: SourceResult): void {
   expect([...r.groups.keys()]).toEqual([...HDFS_GROUPS]);
   expect(groupsOf(r)).toEqual(PROD_GROUPS);
   expect(healthOf(r)).toEqual(PROD_HEALTH);
+  expect([...r.tables.keys()]).toEqual(['hdfs-health.tsv', HDFS_DATANODES_TABLE]);
+  expect(Object.fromEntries(Object.entries(dataNodesOf(r)).map(([h, [, st]]) => [h, st]))).toEqual(
+    Object.fromEntries(Object.entries(PROD_STATUS).map(([h, st]) => [`${h}.prod.example.com`, st])),
+  );
   expect(r.rejected).toEqual([]);
   expect(r.notes).toEqual(['live 5 dead 3 decommissioning 1']);
 }
@@ -88,10 +120,11 @@ Missing blocks (with replication factor 1): 5
 -------------------------------------------------
 `;
 
-function node(name: string, hostname: string | null, status: string): string {
+function node(name: string, hostname: string | null, status: string, upgradeDomain?: string): string {
   return [
     `Name: ${name}`,
     ...(hostname === null ? [] : [`Hostname: ${hostname}`]),
+    ...(upgradeDomain === undefined ? [] : [`Upgrade domain: ${upgradeDomain}`]),
     `Decommission Status : ${status}`,
     'Configured Capacity: 1000 (1000 B)',
     'DFS Used: 400 (400 B)',
@@ -150,6 +183,8 @@ describe('parseDfsadminReport', () => {
       'hdfs-decommissioned': fq('dn02'),
       'hdfs-maintenance': [],
       'hdfs-dead': fq('dn03'),
+      'hdfs-entering-maintenance': [],
+      'hdfs-in-maintenance': [],
     });
     // "Missing blocks (with replication factor 1): 5" is not "Missing blocks:".
     expect(healthOf(r)).toEqual({ cluster: 'dw1', missing: '0', under_replicated: '7', corrupt: '3', live: '2', dead: '1', decommissioning: '1' });
@@ -321,6 +356,8 @@ describe('parseNameNodeJmx', () => {
       'hdfs-decommissioned': fq('dn03'),
       'hdfs-maintenance': [],
       'hdfs-dead': fq('dn03', 'dn04'),
+      'hdfs-entering-maintenance': [],
+      'hdfs-in-maintenance': [],
     });
     expect(r.rejected).toEqual([{ raw: '10.20.1.19:50010', reason: 'an IP address, not a host name' }]);
     expect(healthOf(r)).toMatchObject({ live: '2', dead: '2', decommissioning: '1' });
@@ -388,6 +425,163 @@ describe('parseNameNodeJmx', () => {
     it('a document that is not a /jmx answer', () => {
       expect(errorOf(() => parseNameNodeJmx([{ apps: null }], 'prod', RULE)).message).toContain('expected {"beans": [...]}');
     });
+  });
+});
+
+// --- upgrade domains, the two maintenance groups, hdfs-datanodes.tsv ------------------------------
+
+describe('upgrade domains and maintenance', () => {
+  const full = fixture('dfsadmin-report.txt');
+
+  it('reads Upgrade domain: from the Hadoop 3 sample, and tells entering from in maintenance', () => {
+    const r = parseDfsadminReport(full, 'prod', RULE);
+    expect(dataNodesOf(r)).toEqual(prodDataNodes({ dn01: 'ud0', dn02: 'ud1' }));
+    expect(r.groups.get('hdfs-entering-maintenance')).toEqual(fq('dn04'));
+    expect(r.groups.get('hdfs-in-maintenance')).toEqual(fq('dn07'));
+    expect(r.groups.get('hdfs-maintenance')).toEqual(fq('dn04', 'dn07'));
+  });
+
+  it('without Upgrade domain: lines, every other output is the same and the domains are empty', () => {
+    const plain = full.replace(/^Upgrade domain: .*\n/gm, '');
+    expect(plain).not.toContain('Upgrade domain');
+    const a = parseDfsadminReport(full, 'prod', RULE);
+    const b = parseDfsadminReport(plain, 'prod', RULE);
+    expect(groupsOf(b)).toEqual(groupsOf(a));
+    expect(b.tables.get('hdfs-health.tsv')).toEqual(a.tables.get('hdfs-health.tsv'));
+    expect(b.notes).toEqual(a.notes);
+    expect(dataNodesOf(b)).toEqual(prodDataNodes({}));
+  });
+
+  it('reads both maintenance sections, live and dead, one table row per host however often it is listed', () => {
+    const a = node('10.20.1.11:9866 (dn01.prod.example.com)', 'dn01.prod.example.com', 'Normal', 'ud-a');
+    const b = node('10.20.1.12:9866 (dn02.prod.example.com)', 'dn02.prod.example.com', 'Entering maintenance', 'ud-b');
+    const c = node('10.20.1.13:9866 (dn03.prod.example.com)', 'dn03.prod.example.com', 'In maintenance');
+    const d = node('10.20.1.14:9866 (dn04.prod.example.com)', 'dn04', 'In maintenance', 'ud-b');
+    const e = node('10.20.1.15:9866 (dn05.prod.example.com)', 'dn05', 'Decommissioned', 'ud-a');
+    const text =
+      HADOOP2_HEADER +
+      section('Live', a, b, c) +
+      section('Dead', d, e) +
+      section('Entering maintenance', b) +
+      section('In maintenance', c, d);
+    const r = parseDfsadminReport(text, 'dw1', RULE);
+    expect(groupsOf(r)).toEqual({
+      'hdfs-live': fq('dn01', 'dn02', 'dn03'),
+      'hdfs-in-service': fq('dn01'),
+      'hdfs-decommissioning': [],
+      'hdfs-decommissioned': fq('dn05'),
+      'hdfs-maintenance': fq('dn02', 'dn03', 'dn04'),
+      'hdfs-dead': fq('dn04', 'dn05'),
+      'hdfs-entering-maintenance': fq('dn02'),
+      'hdfs-in-maintenance': fq('dn03', 'dn04'),
+    });
+    const t = r.tables.get(HDFS_DATANODES_TABLE)!;
+    expect(t.rows).toHaveLength(5);
+    expect(dataNodesOf(r)).toEqual({
+      'dn01.prod.example.com': ['dw1', 'normal', 'ud-a'],
+      'dn02.prod.example.com': ['dw1', 'entering-maintenance', 'ud-b'],
+      'dn03.prod.example.com': ['dw1', 'in-maintenance', ''],
+      'dn04.prod.example.com': ['dw1', 'in-maintenance', 'ud-b'],
+      'dn05.prod.example.com': ['dw1', 'decommissioned', 'ud-a'],
+    });
+    // The health row and the pull line are as before: maintenance is not counted there.
+    expect(healthOf(r)).toMatchObject({ live: '3', dead: '2', decommissioning: '0' });
+    expect(r.notes).toEqual(['live 3 dead 2 decommissioning 0']);
+  });
+
+  it('a host listed live and dead (re-registered on another port) takes its row from the live entry', () => {
+    const text =
+      HADOOP2_HEADER +
+      section('Live', node('10.20.1.11:9866 (dn01.prod.example.com)', 'dn01', 'Normal', 'ud0')) +
+      section('Dead', node('10.20.1.11:50010 (dn01.prod.example.com)', 'dn01', 'Decommissioned'));
+    const r = parseDfsadminReport(text, 'prod', RULE);
+    expect(r.groups.get('hdfs-live')).toEqual(fq('dn01'));
+    expect(r.groups.get('hdfs-dead')).toEqual(fq('dn01'));
+    expect(dataNodesOf(r)).toEqual({ 'dn01.prod.example.com': ['prod', 'normal', 'ud0'] });
+  });
+
+  it('refuses an upgrade domain that would break the table (a tab), naming the line', () => {
+    const text = full.replace('Upgrade domain: ud1', 'Upgrade domain: ud\t1');
+    const e = errorOf(() => parseDfsadminReport(text, 'prod', RULE));
+    expect(e.message).toContain(`line ${lineOf(full, 'Upgrade domain: ud1')}: upgrade domain "ud\\t1" holds a tab or line break`);
+  });
+
+  /** Sets `upgradeDomain` on some entries of a NameNodeInfo node list (a JSON string in a JSON string). */
+  function withDomains(info: Bean, attr: string, domains: Record<string, unknown>): void {
+    const list = JSON.parse(info[attr] as string) as Record<string, Record<string, unknown>>;
+    for (const [key, ud] of Object.entries(domains)) list[key]!['upgradeDomain'] = ud;
+    info[attr] = JSON.stringify(list);
+  }
+
+  it('reads upgradeDomain from the JMX LiveNodes and DeadNodes entries', () => {
+    const doc = jmxWith((info) => {
+      withDomains(info, 'LiveNodes', { 'dn01.prod.example.com:9866': 'ud0', 'dn04.prod.example.com:9866': 'ud1' });
+      withDomains(info, 'DeadNodes', { 'dn07.prod.example.com:9866': 'ud2', 'dn08.prod.example.com:9866': null });
+    });
+    const r = parseNameNodeJmx([doc], 'prod', RULE);
+    expectProd(r);
+    // dn04 is also in EnteringMaintenanceNodes, whose entries carry no domain: its LiveNodes entry tells it.
+    expect(dataNodesOf(r)).toEqual(prodDataNodes({ dn01: 'ud0', dn04: 'ud1', dn07: 'ud2' }));
+  });
+
+  it('JMX without upgradeDomain keys: the same groups, and no domains', () => {
+    const r = parseNameNodeJmx([json('namenode-jmx.json')], 'prod', RULE);
+    expect(dataNodesOf(r)).toEqual(prodDataNodes({}));
+  });
+
+  it('refuses a JMX upgradeDomain that is not a string', () => {
+    const doc = jmxWith((info) => withDomains(info, 'LiveNodes', { 'dn02.prod.example.com:9866': 7 }));
+    expect(errorOf(() => parseNameNodeJmx([doc], 'prod', RULE)).message).toContain(
+      'NameNodeInfo.LiveNodes["dn02.prod.example.com:9866"]: upgradeDomain is 7, expected a string',
+    );
+  });
+});
+
+describe('hdfs-datanodes.tsv across two hdfs sources', () => {
+  let day: string;
+  const TIME = '2026-11-21T10:00:00.000Z';
+  const report = fixture('dfsadmin-report.txt');
+  const betaReport = report.replaceAll('.prod.example.com', '.beta.example.com');
+  const part = (source: string, r: SourceResult) => replacePart(day, source, { groups: r.groups, tables: r.tables }, TIME, true);
+  const table = () => fs.readFileSync(path.join(day, HDFS_DATANODES_TABLE), 'utf8');
+
+  beforeAll(() => {
+    day = fs.mkdtempSync(path.join(os.tmpdir(), 'breakfix-hdfs-day-'));
+    fs.mkdirSync(path.join(day, '.meta'));
+  });
+  afterAll(() => fs.rmSync(day, { recursive: true, force: true }));
+
+  it('is the union of the clusters\' rows, sorted by host, like the shared groups', () => {
+    part('hdfs-a', parseDfsadminReport(report, 'prod', RULE));
+    part('hdfs-b', parseDfsadminReport(betaReport, 'beta', { domain: 'beta.example.com' }));
+    const parts = listParts(day);
+    const meta = rebuildTable(day, HDFS_DATANODES_TABLE, parts);
+    rebuildGroup(day, 'hdfs-in-maintenance', parts);
+    const lines = table().split('\n');
+    expect(lines.pop()).toBe('');
+    expect(lines[0]).toBe(HDFS_DATANODES_COLUMNS.join('\t'));
+    const rows = lines.slice(1);
+    expect(rows).toHaveLength(16);
+    const keys = rows.map((l) => l.split('\t')[0]!);
+    expect(keys).toEqual([...keys].sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y))));
+    expect(new Set(keys).size).toBe(16);
+    expect(rows).toContain('dn01.beta.example.com\tbeta\tnormal\tud0');
+    expect(rows).toContain('dn01.prod.example.com\tprod\tnormal\tud0');
+    expect(rows).toContain('dn07.beta.example.com\tbeta\tin-maintenance\t');
+    expect(rows).toContain('dn04.prod.example.com\tprod\tentering-maintenance\t');
+    expect(meta).toMatchObject({ kind: 'source', source: 'hdfs-a hdfs-b', count: 16 });
+    expect(fs.readFileSync(path.join(day, 'hdfs-in-maintenance'), 'utf8')).toBe('dn07.beta.example.com\ndn07.prod.example.com\n');
+  });
+
+  it('refuses two sources that report the same host, naming it and both, and keeps the table as it was', () => {
+    const before = table();
+    // hdfs-b pointed at prod's NameNode by mistake: every host of prod twice.
+    part('hdfs-b', parseDfsadminReport(report, 'beta', RULE));
+    const e = thrown(TableUnionError, () => rebuildTable(day, HDFS_DATANODES_TABLE, listParts(day)));
+    expect(e.message).toMatch(
+      /^hdfs-datanodes\.tsv: host "dn01\.prod\.example\.com" comes from both hdfs-a and hdfs-b \(and 7 more: "dn02\.prod\.example\.com", "dn03\.prod\.example\.com", "dn04\.prod\.example\.com", …\); each host may come from one source only/,
+    );
+    expect(table()).toBe(before);
   });
 });
 
