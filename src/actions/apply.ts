@@ -5,7 +5,7 @@ import type { OpenEntry } from '../policy/open.js';
 import type { FleetState } from '../policy/plan.js';
 import { recheck, startTally, type ClusterTally } from '../policy/recheck.js';
 import { OPS, type Op, type Policy } from '../policy/types.js';
-import { enterMaintenance } from './maintenance.js';
+import { changeDecommission, enterMaintenance } from './maintenance.js';
 import type { Refusal } from '../safety/invariants.js';
 import { readGroupLines } from '../store/group.js';
 import { writeFileAtomic } from '../store/atomic.js';
@@ -78,6 +78,7 @@ export function parseHostsFile(text: string): string[] {
  */
 async function changeExcludes(input: ApplyInput, c: ClusterConfig, hosts: string[], mode: 'add' | 'remove', base: string): Promise<void> {
   if (c.namenodes.length === 0) throw new StepError(`cluster ${c.name} has no namenodes in the config: cannot write its exclude file`);
+  if (c.hdfsHostsJson) return changeCombined(input, c, hosts, mode, base);
   const current = parseHostsFile(await step(input, [c.namenodes[0]!], ['sh', '-c', 'cat "$1" 2>/dev/null || true', 'sh', c.hdfsExclude], path.join(base, 'read-exclude'), `read ${c.hdfsExclude}`));
   const set = new Set(current);
   for (const h of hosts) mode === 'add' ? set.add(h) : set.delete(h);
@@ -98,8 +99,30 @@ async function changeExcludes(input: ApplyInput, c: ClusterConfig, hosts: string
   }
 }
 
+/**
+ * The same on a cluster whose NameNodes read the combined hosts file (which
+ * replaces their exclude file): DECOMMISSIONED there, and the ResourceManagers'
+ * exclude file read from them, since no NameNode file lists the drains any more.
+ */
+async function changeCombined(input: ApplyInput, c: ClusterConfig, hosts: string[], mode: 'add' | 'remove', base: string): Promise<void> {
+  await changeDecommission(input, c, hosts, mode, base);
+  if (c.resourcemanagers.length === 0) return;
+  const current = parseHostsFile(await step(input, [c.resourcemanagers[0]!], ['sh', '-c', 'cat "$1" 2>/dev/null || true', 'sh', c.yarnExclude], path.join(base, 'read-yarn-exclude'), `read ${c.yarnExclude}`));
+  const set = new Set(current);
+  for (const h of hosts) mode === 'add' ? set.add(h) : set.delete(h);
+  const next = [...set].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+  await step(input, c.resourcemanagers, ['sh', '-c', WRITE_SCRIPT, 'sh', c.yarnExclude, ...next], path.join(base, 'write-yarn-exclude'), `write ${c.yarnExclude}`);
+  await step(
+    input,
+    c.resourcemanagers,
+    kerberized(input.dc, [...c.yarnCommand, 'rmadmin', '-refreshNodes', '-g', String(c.decommissionTimeoutS), '-client']),
+    path.join(base, 'refresh-yarn'),
+    'yarn rmadmin -refreshNodes',
+  );
+}
+
 /** Runs an op's command: on each host (`on: host`), or on a controller with `{host}` filled in, once per host. */
-export async function runCommandOp(input: Pick<ApplyInput, "policy" | "exec" | "dayDir" | "signal">, op: Op, hosts: string[], dir: string): Promise<HostResult[]> {
+export async function runCommandOp(input: Pick<ApplyInput, 'policy' | 'exec' | 'dayDir' | 'signal'>, op: Op, hosts: string[], dir: string): Promise<HostResult[]> {
   const o = input.policy.operations.get(op)!;
   if (o.on === 'host') return (await fanOut({ cfg: input.exec, hosts, argv: o.run!, outDir: dir, signal: input.signal, label: op, writeGroups: false })).results;
   const target = o.on!.includes('.') ? o.on! : (() => {

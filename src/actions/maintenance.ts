@@ -55,14 +55,77 @@ function canon(domain: string | null): (raw: string) => string | null {
   return (raw) => canonicalHost(raw, { domain }).host ?? null;
 }
 
+/** An edit the file refuses (it would recommission a host, or admit every DataNode) stops the step, changing nothing. */
+function edit(c: ClusterConfig, f: () => HostsJsonEntry[]): HostsJsonEntry[] {
+  try {
+    return f();
+  } catch (e) {
+    throw new StepError(`${c.name} ${c.hdfsHostsJson}: ${(e as Error).message}; nothing was changed`);
+  }
+}
+
 /** Puts hosts into maintenance until `expiresMs` (epoch ms): read, change, write, refresh. */
 export async function enterMaintenance(ctx: MaintenanceContext, c: ClusterConfig, hosts: string[], expiresMs: number, dir: string): Promise<void> {
   const entries = await readHostsJson(ctx, c, dir);
-  await writeAndRefresh(ctx, c, setMaintenance(entries, hosts, expiresMs, canon(ctx.domain)), dir);
+  await writeAndRefresh(ctx, c, edit(c, () => setMaintenance(entries, hosts, expiresMs, canon(ctx.domain))), dir);
 }
 
 /** Takes hosts out of maintenance (back to NORMAL), keeping every other entry as it was. */
 export async function leaveMaintenance(ctx: MaintenanceContext, c: ClusterConfig, hosts: string[], dir: string): Promise<void> {
   const entries = await readHostsJson(ctx, c, dir);
-  await writeAndRefresh(ctx, c, endMaintenance(entries, hosts, canon(ctx.domain)), dir);
+  await writeAndRefresh(ctx, c, edit(c, () => endMaintenance(entries, hosts, canon(ctx.domain))), dir);
+}
+
+const stateOf = (e: HostsJsonEntry) => (typeof e.adminState === 'string' ? e.adminState : 'NORMAL');
+
+/**
+ * Decommission through the combined hosts file: with CombinedHostFileManager
+ * the NameNode reads no exclude file, and `adminState: "DECOMMISSIONED"` is how
+ * a host is drained. Other keys of the entry (upgrade domain, port) are kept; a
+ * maintenance the host was in gives way to the decommission.
+ */
+export function decommissionEntries(entries: HostsJsonEntry[], hosts: string[], canon: (raw: string) => string | null): HostsJsonEntry[] {
+  const want = new Set(hosts);
+  const seen = new Set<string>();
+  const out = entries.map((e) => {
+    const h = canon(e.hostName);
+    if (h === null || !want.has(h)) return { ...e };
+    seen.add(h);
+    const { maintenanceExpireTimeInMS: _expiry, ...rest } = e;
+    return { ...rest, adminState: 'DECOMMISSIONED' };
+  });
+  for (const h of hosts) if (!seen.has(h)) out.push({ hostName: h, adminState: 'DECOMMISSIONED' });
+  return out;
+}
+
+/**
+ * Recommission through the combined hosts file: the hosts' DECOMMISSIONED
+ * entries lose their adminState (in service again), every other key kept. In a
+ * file with no entry in service (the NameNode then admits every DataNode), an
+ * entry that holds nothing but the name and state is removed instead, which
+ * means the same without turning the file into a list of the only DataNodes
+ * allowed.
+ */
+export function recommissionEntries(entries: HostsJsonEntry[], hosts: string[], canon: (raw: string) => string | null): HostsJsonEntry[] {
+  const want = new Set(hosts);
+  const admitsAll = !entries.some((e) => stateOf(e) === 'NORMAL');
+  const out: HostsJsonEntry[] = [];
+  for (const e of entries) {
+    const h = canon(e.hostName);
+    if (h === null || !want.has(h) || stateOf(e) !== 'DECOMMISSIONED') {
+      out.push({ ...e });
+      continue;
+    }
+    const { adminState: _state, ...rest } = e;
+    if (admitsAll && Object.keys(rest).every((k) => k === 'hostName' || k === 'port')) continue;
+    out.push(rest as HostsJsonEntry);
+  }
+  return out;
+}
+
+/** The HDFS half of a drain (`add`) or a return (`remove`) on a cluster with a combined hosts file. */
+export async function changeDecommission(ctx: MaintenanceContext, c: ClusterConfig, hosts: string[], mode: 'add' | 'remove', dir: string): Promise<void> {
+  const entries = await readHostsJson(ctx, c, dir);
+  const cn = canon(ctx.domain);
+  await writeAndRefresh(ctx, c, edit(c, () => (mode === 'add' ? decommissionEntries(entries, hosts, cn) : recommissionEntries(entries, hosts, cn))), dir);
 }

@@ -192,7 +192,7 @@ export function buildProgram(deps: Deps, done: (code: number) => void): Command 
     .command('demo')
     .description('a simulated datacenter, several passes with --apply, real output; needs nothing installed')
     .option('--home <dir>', 'where to build it (default: a new directory here)')
-    .option('--passes <n>', 'how many passes', intArg('--passes'), 4)
+    .option('--passes <n>', 'how many passes', intArg('--passes'), 5)
     .option('--seed <seed>', 'seed of the simulated datacenter and of the passes', '1')
     .action(lazy(() => ops().then((m) => m.demo)));
 

@@ -16,6 +16,10 @@ export const DEMO_CLUSTERS: Array<[string, number]> = [
   ['dev1', 10],
 ];
 export const DEMO_DOMAIN = 'demo.example.com';
+/** The cluster whose NameNodes read a combined hosts file: its reboots go through HDFS maintenance. */
+export const DEMO_COMBINED = 'dw1';
+/** The cluster where a reboot runs directly (no combined hosts file there). */
+export const DEMO_DIRECT = 'dw2';
 
 /** A simulated cluster's Hadoop conf directory (its exclude files; `--config` of its hdfs and yarn). */
 function confDir(simDir: string, cluster: string): string {
@@ -49,7 +53,7 @@ function q(s: string): string {
 }
 
 /** The config of the demo datacenter: every source is a simulator command, every action runs here. */
-function configText(simDir: string): string {
+function configText(simDir: string, combined: string | null): string {
   const bin = simBin();
   const lines = [
     '# The demo datacenter: breakfix against the simulator in ./sim (no Hadoop runs here).',
@@ -73,6 +77,7 @@ function configText(simDir: string): string {
       `        yarn_command: [${q(path.join(bin, 'yarn'))}, --config, ${q(conf)}]`,
       '        decommission_timeout: 10m',
     );
+    if (c === combined) lines.push(`        hdfs_hosts_json: ${q(path.join(conf, 'dfs.hosts.json'))}   # HDFS maintenance for reboots; upgrade domains`);
   }
   lines.push(
     '    sources:',
@@ -121,21 +126,76 @@ function configText(simDir: string): string {
  * a policy. A host of dw1 is staged mid-workflow (drained and reimaged, ready
  * to return), so the first passes show every step: drain, rekick and return.
  */
-export function buildDemo(dir: string, seed: string): { config: string; simDir: string; summary: string } {
+export interface DemoShape {
+  /** A cluster whose NameNodes read a combined hosts file (reboots through HDFS maintenance, upgrade domains), or null. */
+  combined: string | null;
+  /** A cluster where a reboot candidate is staged in a data group already down, or null. */
+  direct: string | null;
+}
+
+/** What `breakfix demo` builds: both paths of a reboot. Tests may build the plainer datacenter (all null). */
+export const DEMO_SHAPE: DemoShape = { combined: DEMO_COMBINED, direct: DEMO_DIRECT };
+
+export function buildDemo(dir: string, seed: string, shape: DemoShape = { combined: null, direct: null }): { config: string; simDir: string; summary: string } {
   fs.mkdirSync(dir, { recursive: true });
   const simDir = path.join(dir, 'sim');
-  const summary = sim(['sim', 'init', '--sim', simDir, '--seed', seed, '--domain', DEMO_DOMAIN, '--clusters', DEMO_CLUSTERS.map(([c, n]) => `${c}:${n}`).join(',')]).trim();
+  const summary = sim([
+    'sim',
+    'init',
+    '--sim',
+    simDir,
+    '--seed',
+    seed,
+    '--domain',
+    DEMO_DOMAIN,
+    '--clusters',
+    DEMO_CLUSTERS.map(([c, n]) => `${c}:${n}`).join(','),
+    ...(shape.combined ? ['--combined', shape.combined] : []),
+  ]).trim();
   const staged = `dw1-dn042.${DEMO_DOMAIN}`;
   const conf = confDir(simDir, 'dw1');
-  fs.writeFileSync(path.join(conf, 'dfs.exclude'), `${staged}\n`);
+  if (shape.combined === 'dw1') {
+    // These NameNodes read the combined hosts file, where a drain is adminState DECOMMISSIONED.
+    const hostsJson = path.join(conf, 'dfs.hosts.json');
+    const entries = JSON.parse(fs.readFileSync(hostsJson, 'utf8')) as Array<Record<string, unknown>>;
+    for (const e of entries) if (e.hostName === staged) e.adminState = 'DECOMMISSIONED';
+    fs.writeFileSync(hostsJson, `[\n${entries.map((e) => `  ${JSON.stringify(e)}`).join(',\n')}\n]\n`);
+  } else fs.writeFileSync(path.join(conf, 'dfs.exclude'), `${staged}\n`);
   fs.writeFileSync(path.join(conf, 'yarn.exclude'), `${staged}\n`);
   sim(['hdfs', '--config', conf, 'dfsadmin', '-refreshNodes']);
   sim(['yarn', '--config', conf, 'rmadmin', '-refreshNodes', '-g', '600', '-client']);
   sim(['sim', 'tick', '--sim', simDir, 'dw1', '-n', '3']);
   sim(['rekick', '--sim', simDir, staged]);
   sim(['sim', 'tick', '--sim', simDir, 'dw1', '-n', '3']);
+  const direct = shape.direct ? stageDirectReboot(simDir, shape.direct) : null;
   writePolicy(path.join(dir, 'policy'), simDir);
   const config = path.join(dir, 'breakfix.yaml');
-  fs.writeFileSync(config, configText(simDir));
-  return { config, simDir, summary: `${summary}; ${staged} already drained and reimaged, waiting to be returned` };
+  fs.writeFileSync(config, configText(simDir, shape.combined));
+  return {
+    config,
+    simDir,
+    summary: `${summary}; ${staged} already drained and reimaged, waiting to be returned${shape.combined ? `; ${shape.combined} reboots go through HDFS maintenance` : ''}${direct ? `; ${direct} has failing Puppet and is rebooted directly` : ''}`,
+  };
+}
+
+/**
+ * A host of `cluster` that the demo reboots directly: Puppet fails on a
+ * healthy worker in the data group of a host that is already dead there, so
+ * the rule across ops (at most max_down_datagroups groups down) lets it go.
+ */
+function stageDirectReboot(simDir: string, cluster: string): string | null {
+  const state = JSON.parse(fs.readFileSync(path.join(simDir, 'clusters', cluster, 'state.json'), 'utf8')) as { hosts: Record<string, { dead?: number }> };
+  // The sim's layout: ten workers a rack, spread over dg1..dg3 in turn (fixtures/sim/README.md).
+  const dg = (name: string) => ((Number(/-dn(\d+)$/.exec(name)![1]) - 1) % 10) % 3;
+  const dead = Object.keys(state.hosts).filter((h) => state.hosts[h]!.dead !== undefined && /-dn\d+$/.test(h));
+  if (dead.length === 0) return null;
+  const group = dg(dead.sort()[0]!);
+  const workers = (DEMO_CLUSTERS.find(([c]) => c === cluster)?.[1] ?? 0);
+  for (let i = workers; i >= 1; i--) {
+    const name = `${cluster}-dn${String(i).padStart(3, '0')}`;
+    if (state.hosts[name] || dg(name) !== group) continue;
+    sim(['sim', 'fault', '--sim', simDir, 'puppet-fail', name]);
+    return `${name}.${DEMO_DOMAIN}`;
+  }
+  return null;
 }

@@ -498,7 +498,7 @@ describe('breakfix policy', () => {
     const n = json.budgets.find((x) => x.cluster === 'dw1')!.workers as number;
     // down = hdfs-dead | hdfs-maintenance | plans.reboot: dead hosts and those in maintenance (a dry run opens no plan)
     const dead = DC.hosts.filter((h) => h.cluster === 'dw1' && ['dead', 'dead-decommissioned', 'entering-maintenance', 'in-maintenance'].includes(h.hdfs));
-    expect(across).toContain('effects drain drain, rekick offline, reboot down (maintenance 30m where hdfs_hosts_json is set), return return');
+    expect(across).toContain('effects drain drain, rekick offline, reboot down (maintenance 60m where hdfs_hosts_json is set), return return');
     expect(across).toMatch(new RegExp(`^dw1: max_down_datagroups 2; down now: ${dead.length} host\\(s\\) in `, 'm'));
     for (const h of dead) expect(across).toContain(`${h.host} ${h.datagroup}`);
     expect(across).toMatch(new RegExp(`^dw1: min_in_service_pct 90: floor ${Math.min(n - 1, Math.ceil(0.9 * n))} of ${n} workers; \\d+ in service now`, 'm'));

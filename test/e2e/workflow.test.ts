@@ -495,14 +495,24 @@ function bounded(args: string[], cwd: string, ms: number): Result & { ms: number
 }
 
 describe('breakfix demo', () => {
-  it('drains, rekicks and returns in four passes, writes a config that loop continues, and refuses to start over', () => {
+  it('drains, rekicks, reboots (through HDFS maintenance and directly) and returns in five passes, writes a config that loop continues, and refuses to start over', () => {
     const cwd = tmp('breakfix-demo-');
     const dir = path.join(cwd, 'dc');
     const r = bounded(['demo', '--home', dir], cwd, 60_000);
     expect(r.code, r.out + r.err).toBe(0);
     expect(r.ms).toBeLessThan(60_000);
-    for (let p = 1; p <= 4; p++) expect(r.out).toMatch(new RegExp(`^=== pass ${p} demo .* apply \\(loop pass ${p} of 4\\) ===$`, 'm'));
-    expect(r.out).not.toContain('=== pass 5');
+    for (let p = 1; p <= 5; p++) expect(r.out).toMatch(new RegExp(`^=== pass ${p} demo .* apply \\(loop pass ${p} of 5\\) ===$`, 'm'));
+    expect(r.out).not.toContain('=== pass 6');
+    // dw1's NameNodes read a combined hosts file: its reboots go through HDFS maintenance, every step in its own pass.
+    expect(r.out).toMatch(/^applied dw1\.reboot: [1-9]\d* host\(s\) entering HDFS maintenance until \S+; reboot runs once HDFS reports them In maintenance$/m);
+    expect(r.out).toMatch(/^waiting reboot dw1-\S+: entering HDFS maintenance/m);
+    expect(r.out).toMatch(/^ran reboot dw1-\S+ \(In maintenance\)$/m);
+    expect(r.out).toMatch(/^finished reboot dw1-\S+ \(reboot done and the host is back: out of HDFS maintenance; applied /m);
+    // dw2 has none: its reboot runs at once.
+    expect(r.out).toMatch(/^applied dw2\.reboot: 1 ok$/m);
+    expect(r.out).toMatch(/^finished reboot dw2-\S+ \(answering again; applied /m);
+    const hostsJson = JSON.parse(fs.readFileSync(path.join(dir, 'sim', 'clusters', 'dw1', 'conf', 'dfs.hosts.json'), 'utf8')) as Array<Record<string, unknown>>;
+    expect(hostsJson.filter((e) => e.adminState === 'IN_MAINTENANCE')).toEqual([]);
     expect(r.out).toMatch(/^applied [a-z0-9-]+\.drain: [1-9]\d* ok$/m);
     expect(r.out).toMatch(/^applied [a-z0-9-]+\.rekick: [1-9]\d* ok$/m);
     expect(r.out).toMatch(/^applied [a-z0-9-]+\.return: [1-9]\d* ok$/m);
@@ -514,18 +524,22 @@ describe('breakfix demo', () => {
     expect(Object.keys(cfg.datacenters['demo']!.clusters).sort()).toEqual(['dev1', 'dw1', 'dw2', 'hb-meta']);
     const dcDir = path.join(dir, 'home', 'demo');
     const plans = () => fs.readdirSync(path.join(fs.realpathSync(path.join(dcDir, 'today')), 'plans')).filter((n) => /^\d+$/.test(n)).map(Number).sort((a, b) => a - b);
-    expect(plans()).toEqual([1, 2, 3, 4]);
+    expect(plans()).toEqual([1, 2, 3, 4, 5]);
     expect(fs.existsSync(path.join(dcDir, 'loop.lock'))).toBe(false);
-    // What the demo drained is in the simulator's exclude files.
+    // What the demo drained is in the simulator's exclude files, or DECOMMISSIONED in dw1's combined hosts file.
     const drainedNow = readJson<OpenJson>(path.join(dcDir, 'open.json')).entries.filter((e) => e.op === 'drain');
-    for (const e of drainedNow) expect(excludes(path.join(dir, 'sim'), e.cluster).hdfs).toContain(e.host);
+    expect(drainedNow.length).toBeGreaterThan(0);
+    for (const e of drainedNow) {
+      if (e.cluster === 'dw1') expect(hostsJson.find((x) => x.hostName === e.host)?.adminState).toBe('DECOMMISSIONED');
+      else expect(excludes(path.join(dir, 'sim'), e.cluster).hdfs).toContain(e.host);
+    }
 
     const more = bounded(['--config', config, '--dc', 'demo', 'loop', '--apply', '--max-passes', '1', '--every', '1s'], cwd, 60_000);
     expect([0, 3], more.out + more.err).toContain(more.code);
-    expect(more.out).toMatch(/^=== pass 5 demo .* apply/m);
-    expect(more.out).toContain('plan pass 5  seed ');
-    expect(plans()).toEqual([1, 2, 3, 4, 5]);
-    expect(readJson<PlanJson>(path.join(fs.realpathSync(path.join(dcDir, 'today')), 'plans', '5', 'plan.json')).dry_run).toBe(false);
+    expect(more.out).toMatch(/^=== pass 6 demo .* apply/m);
+    expect(more.out).toContain('plan pass 6  seed ');
+    expect(plans()).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(readJson<PlanJson>(path.join(fs.realpathSync(path.join(dcDir, 'today')), 'plans', '6', 'plan.json')).dry_run).toBe(false);
     expect(fs.existsSync(path.join(dcDir, 'loop.lock'))).toBe(false);
 
     const simState = fs.readFileSync(path.join(dir, 'sim', 'clusters', 'dw1', 'state.json'), 'utf8');
@@ -533,7 +547,7 @@ describe('breakfix demo', () => {
     expect(again.code).toBe(2);
     expect(again.err).toContain('already holds a demo; continue it with: breakfix --config ');
     expect(again.err).toMatch(/breakfix\.yaml --dc demo loop --apply/);
-    expect(plans()).toEqual([1, 2, 3, 4, 5]);
+    expect(plans()).toEqual([1, 2, 3, 4, 5, 6]);
     expect(fs.readFileSync(path.join(dir, 'sim', 'clusters', 'dw1', 'state.json'), 'utf8')).toBe(simState);
   }, 90_000);
 });

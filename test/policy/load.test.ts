@@ -201,7 +201,7 @@ describe('parsePolicy: a valid policy', () => {
     expect(p.down).toBe('hdfs-dead | hdfs-maintenance | plans.reboot');
     expect([...p.operations.keys()]).toEqual(['drain', 'rekick', 'reboot', 'return']);
     expect([...p.operations.values()].map((o) => o.effect)).toEqual(['drain', 'offline', 'down', 'return']);
-    expect(p.operations.get('reboot')!.maintenanceExpiryMs).toBe(30 * 60_000);
+    expect(p.operations.get('reboot')!.maintenanceExpiryMs).toBe(60 * 60_000);
     expect(p.operations.get('drain')!.inFlight).toBe('hdfs-decommissioning | plans.drain');
     expect(p.operations.get('rekick')).toMatchObject({ run: ['rekick', '{host}'], on: 'provisioner' });
     expect(p.recipes.map((r) => r.name)).toEqual(

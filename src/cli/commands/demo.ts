@@ -5,7 +5,7 @@ import { loadConfig } from '../../config/config.js';
 import { writeOut } from '../../store/fsio.js';
 import { displayPath, UsageError, type Deps, type GlobalOptions } from '../context.js';
 import { loadPolicy } from '../../pass/policy-files.js';
-import { buildDemo } from '../../pass/demo.js';
+import { buildDemo, DEMO_SHAPE } from '../../pass/demo.js';
 import { runLoop } from '../../pass/loop.js';
 import { colorizer } from '../../report/color.js';
 
@@ -26,7 +26,7 @@ export async function run(_args: unknown[], opts: DemoOptions, g: GlobalOptions,
   if (fs.existsSync(path.join(dir, 'breakfix.yaml'))) {
     throw new UsageError(`${displayPath(dir, deps.cwd)} already holds a demo; continue it with: breakfix --config ${displayPath(path.join(dir, 'breakfix.yaml'), deps.cwd)} --dc demo loop --apply`);
   }
-  const built = buildDemo(dir, opts.seed);
+  const built = buildDemo(dir, opts.seed, DEMO_SHAPE);
   const shown = displayPath(built.config, deps.cwd);
   writeOut(`demo datacenter in ${displayPath(dir, deps.cwd)}/: ${built.summary}\n`);
   writeOut(`config ${shown}; the working directory is ${displayPath(path.join(dir, 'home', 'demo'), deps.cwd)}/\n\n`);
