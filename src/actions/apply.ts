@@ -211,7 +211,7 @@ export async function applyPlan(input: ApplyInput): Promise<ApplyReport> {
         for (const host of r.keep) {
           opened.push({ host, cluster, op, day: input.day, pass: input.pass, applied: input.now.toISOString(), maintenance: { expires: new Date(expires).toISOString() }, ran: null });
         }
-        input.say(`applied ${cluster}.${op}: ${r.keep.length} host(s) entering HDFS maintenance until ${new Date(expires).toISOString()}; ${op} runs once HDFS reports them In maintenance`);
+        input.say(`applied ${cluster}.${op}: ${r.keep.length} host(s) entering HDFS maintenance until ${new Date(expires).toISOString()}; ${op} runs once HDFS reports them In maintenance: ${r.keep.join(' ')}`);
         continue;
       } else if (op === 'drain' || op === 'return') {
         const c = input.dc.clusters.get(cluster);

@@ -4,11 +4,12 @@ import { readGroupLines } from '../store/group.js';
 import { listDays } from '../store/layout.js';
 import { listSavedPlans } from '../store/plans.js';
 import { readTranscript } from '../store/transcript.js';
+import { readReleases } from '../store/released.js';
 import { loadOpen } from './open-store.js';
 
 export interface HostEvent {
   time: string;
-  kind: 'plan' | 'refused' | 'applied' | 'exec' | 'transcript' | 'open';
+  kind: 'plan' | 'refused' | 'applied' | 'exec' | 'transcript' | 'open' | 'released';
   text: string;
 }
 
@@ -77,6 +78,19 @@ export function hostHistory(dcDir: string, host: string, days = 14): HostEvent[]
       out.push({ time: line.slice(0, sp), kind: 'transcript', text: line.slice(sp + 1) });
     }
   }
-  for (const e of loadOpen(dcDir)) if (e.host === host) out.push({ time: e.applied, kind: 'open', text: `${e.op} in ${e.cluster} still open (applied ${e.day} pass ${e.pass})` });
+  for (const e of loadOpen(dcDir)) {
+    if (e.host !== host) continue;
+    const step = e.maintenance
+      ? e.ran
+        ? `; in HDFS maintenance until ${e.maintenance.expires}, ${e.op} ran ${e.ran}${e.result ? ` (${e.result})` : ''}, waiting for the host to be back`
+        : `; entering HDFS maintenance until ${e.maintenance.expires}, ${e.op} runs once HDFS reports it In maintenance`
+      : e.result
+        ? `; the command ended ${e.result}, waiting for the host to answer`
+        : '';
+    out.push({ time: e.applied, kind: 'open', text: `${e.op} in ${e.cluster} still open (applied ${e.day} pass ${e.pass}${step})` });
+  }
+  for (const r of readReleases(dcDir)) {
+    if (r.host === host) out.push({ time: r.time, kind: 'released', text: `released by ${r.by}: ${r.reason}${r.ops.length ? ` (closed ${r.ops.join(', ')})` : ''}` });
+  }
   return out.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0));
 }

@@ -13,7 +13,7 @@ import { listSavedPlans } from '../store/plans.js';
 import { readTable } from '../store/table.js';
 import type { FleetState, OpSets } from '../policy/plan.js';
 import { namesIn } from '../policy/recipes.js';
-import type { Op, Policy } from '../policy/types.js';
+import { OPS, type Op, type Policy } from '../policy/types.js';
 import type { AppliedAction } from '../policy/rate.js';
 import { REMEDIATION_OPS, REPLICA_OPS, WIPING_OPS, type HealthRow, type SourceStatus } from '../safety/invariants.js';
 
@@ -248,5 +248,6 @@ export function readFleetState(opts: {
     attempts,
     applied,
     datagroupDisagreements,
+    inOpenPlan: new Set(OPS.flatMap((op) => [...g(`plans.${op}`)])),
   };
 }

@@ -37,6 +37,8 @@ export interface FleetState {
   attempts: ReadonlyMap<string, readonly Date[]>;
   /** What applied plans acted on, within the longest rate window: what the rates count. */
   applied: ReadonlyArray<AppliedAction>;
+  /** Hosts in an applied plan still open, of any op: a host is worked on by one op at a time. */
+  inOpenPlan?: ReadonlySet<string>;
   /** Hosts whose inventory data group is not their HDFS upgrade domain (the inventory's is used). */
   datagroupDisagreements?: ReadonlyArray<{ host: string; cluster: string; inventory: string; upgradeDomain: string }>;
 }
@@ -151,8 +153,9 @@ export function buildPlan(input: PlanInput): Plan {
         continue;
       }
       const busySet = new Set(busyHosts);
-      // Hosts already busy for this op, or chosen for another op this pass, are not candidates.
-      const candidates = inCluster(sets.candidates).filter((h) => !busySet.has(h) && !taken.has(h));
+      // Hosts already busy for this op, in an open plan of another op, or chosen for another op this pass, are not candidates.
+      const open = state.inOpenPlan;
+      const candidates = inCluster(sets.candidates).filter((h) => !busySet.has(h) && !taken.has(h) && !open?.has(h));
       const rate = rateLeft(policy.rates, op, cluster, applied, now);
       const row: BudgetRow = {
         ...b,

@@ -504,7 +504,7 @@ describe('breakfix demo', () => {
     for (let p = 1; p <= 5; p++) expect(r.out).toMatch(new RegExp(`^=== pass ${p} demo .* apply \\(loop pass ${p} of 5\\) ===$`, 'm'));
     expect(r.out).not.toContain('=== pass 6');
     // dw1's NameNodes read a combined hosts file: its reboots go through HDFS maintenance, every step in its own pass.
-    expect(r.out).toMatch(/^applied dw1\.reboot: [1-9]\d* host\(s\) entering HDFS maintenance until \S+; reboot runs once HDFS reports them In maintenance$/m);
+    expect(r.out).toMatch(/^applied dw1\.reboot: [1-9]\d* host\(s\) entering HDFS maintenance until \S+; reboot runs once HDFS reports them In maintenance: dw1-\S+/m);
     expect(r.out).toMatch(/^waiting reboot dw1-\S+: entering HDFS maintenance/m);
     expect(r.out).toMatch(/^ran reboot dw1-\S+ \(In maintenance\)$/m);
     expect(r.out).toMatch(/^finished reboot dw1-\S+ \(reboot done and the host is back: out of HDFS maintenance; applied /m);

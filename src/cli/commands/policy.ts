@@ -4,6 +4,8 @@ import { classify, budgetFor } from '../../policy/budget.js';
 import { namesIn, orderRecipes } from '../../policy/recipes.js';
 import { OPS } from '../../policy/types.js';
 import { inServiceFloor } from '../../safety/invariants.js';
+import { windowState } from '../../policy/windows.js';
+import { formatAge } from '../../policy/watchdog.js';
 import { renderTable } from '../../report/table.js';
 import { writeOut } from '../../store/fsio.js';
 import { listEntries } from '../../store/layout.js';
@@ -50,6 +52,10 @@ export async function run(args: unknown[], opts: PolicyOptions, g: GlobalOptions
   const busySets = new Map([...policy.operations].map(([op, o]) => [op, evaluateToSet(scope.dayDir, deps.cwd, o.busy)]));
   const datagroupOf = new Map<string, string>();
   for (const r of readTable(inv).rows) datagroupOf.set(r.host!, r.datagroup ?? '');
+  // As the planner reads them: an HDFS upgrade domain stands in where the inventory has no data group.
+  if (fs.existsSync(path.join(scope.dayDir, 'hdfs-datanodes.tsv'))) {
+    for (const r of readTable(path.join(scope.dayDir, 'hdfs-datanodes.tsv')).rows) if (r.upgrade_domain && !datagroupOf.get(r.host!)) datagroupOf.set(r.host!, r.upgrade_domain);
+  }
   const existing = (n: string) => fs.existsSync(path.join(scope.dayDir, n));
   // The rules across ops: what is down now, and what stays in service.
   const down = namesIn(policy.down).every((n) => n.startsWith('plans.') || existing(n)) ? evaluateToSet(scope.dayDir, deps.cwd, policy.down) : null;
@@ -93,6 +99,15 @@ export async function run(args: unknown[], opts: PolicyOptions, g: GlobalOptions
     const effects = [...policy.operations.values()].map((o) => `${o.op} ${o.effect}${o.maintenanceExpiryMs ? ` (maintenance ${Math.round(o.maintenanceExpiryMs / 60_000)}m where hdfs_hosts_json is set)` : ''}`);
     writeOut(`\nacross ops: effects ${effects.join(', ')}; down = ${policy.down}\n`);
     for (const l of across) writeOut(`${l}\n`);
+    // The controls over time, per op: when it may act, how often, and when open work is stuck.
+    const now = deps.now();
+    const controls = [...policy.operations.values()].map((o) => {
+      const w = windowState(policy.windows, o.op, now);
+      const rates = (policy.rates.get(o.op) ?? []).map((r) => `${r.scope} ${r.text}`);
+      return [o.op, w.text, rates.length ? rates.join(', ') : 'none', o.timeoutMs === null ? 'none' : formatAge(o.timeoutMs)];
+    });
+    writeOut(`\ncontrols (windows in ${policy.windows.tz}; pause files: breakfix pause / resume):\n`);
+    writeOut(renderTable(['op', 'window now', 'rate', 'timeout'], controls, [false, false, false, false]));
   }
   return 0;
 }
@@ -122,6 +137,20 @@ async function check(dir: string, dayDir: string, haveConfig: boolean, deps: Dep
   if (haveConfig && scope.dcConfig && scope.config) {
     const { loadSources } = await import('../../sources/load.js');
     await loadSources(scope.dcConfig, scope.config.dir);
+  }
+  // Upgrade domains stand in for data groups; where the inventory says otherwise it wins, and a person should know.
+  const inv = path.join(dayDir, 'inventory.tsv');
+  const dn = path.join(dayDir, 'hdfs-datanodes.tsv');
+  if (fs.existsSync(inv) && fs.existsSync(dn)) {
+    const dg = new Map(readTable(inv).rows.map((r) => [r.host!, r.datagroup ?? '']));
+    let n = 0;
+    for (const r of readTable(dn).rows) {
+      const a = dg.get(r.host!) ?? '';
+      if (a && r.upgrade_domain && a !== r.upgrade_domain) {
+        if (n++ < 20) writeOut(`warning: ${r.host}: inventory.tsv says data group ${a}, HDFS says upgrade domain ${r.upgrade_domain}; the inventory's is used: fix whichever is wrong\n`);
+      }
+    }
+    if (n > 20) writeOut(`warning: ... and ${n - 20} more host(s) whose data group and upgrade domain disagree\n`);
   }
   for (const p of problems) writeOut(`problem: ${p}\n`);
   writeOut(problems.length === 0 ? `policy ${dir}: ok (${policy.recipes.length} recipes, ${policy.archetypes.size} archetypes, ${policy.classify.length} rules, ${policy.operations.size} operations)\n` : `${problems.length} problem(s)\n`);
