@@ -80,23 +80,31 @@ async function changeExcludes(input: ApplyInput, c: ClusterConfig, hosts: string
   if (c.namenodes.length === 0) throw new StepError(`cluster ${c.name} has no namenodes in the config: cannot write its exclude file`);
   if (c.hdfsHostsJson) return changeCombined(input, c, hosts, mode, base);
   const current = parseHostsFile(await step(input, [c.namenodes[0]!], ['sh', '-c', 'cat "$1" 2>/dev/null || true', 'sh', c.hdfsExclude], path.join(base, 'read-exclude'), `read ${c.hdfsExclude}`));
-  const set = new Set(current);
-  for (const h of hosts) mode === 'add' ? set.add(h) : set.delete(h);
-  const next = [...set].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+  const next = withHosts(current, hosts, mode);
   await step(input, c.namenodes, ['sh', '-c', WRITE_SCRIPT, 'sh', c.hdfsExclude, ...next], path.join(base, 'write-hdfs-exclude'), `write ${c.hdfsExclude}`);
   if (c.resourcemanagers.length > 0) {
     await step(input, c.resourcemanagers, ['sh', '-c', WRITE_SCRIPT, 'sh', c.yarnExclude, ...next], path.join(base, 'write-yarn-exclude'), `write ${c.yarnExclude}`);
   }
   await step(input, c.namenodes, kerberized(input.dc, [...c.hdfsCommand, 'dfsadmin', '-refreshNodes']), path.join(base, 'refresh-hdfs'), 'hdfs dfsadmin -refreshNodes');
-  if (c.resourcemanagers.length > 0) {
-    await step(
-      input,
-      c.resourcemanagers,
-      kerberized(input.dc, [...c.yarnCommand, 'rmadmin', '-refreshNodes', '-g', String(c.decommissionTimeoutS), '-client']),
-      path.join(base, 'refresh-yarn'),
-      'yarn rmadmin -refreshNodes',
-    );
-  }
+  if (c.resourcemanagers.length > 0) await refreshYarn(input, c, base);
+}
+
+/** A graceful decommission (or recommission) on the ResourceManagers, after their exclude file changed. */
+async function refreshYarn(input: ApplyInput, c: ClusterConfig, base: string): Promise<void> {
+  await step(
+    input,
+    c.resourcemanagers,
+    kerberized(input.dc, [...c.yarnCommand, 'rmadmin', '-refreshNodes', '-g', String(c.decommissionTimeoutS), '-client']),
+    path.join(base, 'refresh-yarn'),
+    'yarn rmadmin -refreshNodes',
+  );
+}
+
+/** What an exclude file holds once hosts are added (a drain) or taken out (a return), sorted. */
+function withHosts(current: string[], hosts: string[], mode: 'add' | 'remove'): string[] {
+  const set = new Set(current);
+  for (const h of hosts) mode === 'add' ? set.add(h) : set.delete(h);
+  return [...set].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
 }
 
 /**
@@ -108,17 +116,9 @@ async function changeCombined(input: ApplyInput, c: ClusterConfig, hosts: string
   await changeDecommission(input, c, hosts, mode, base);
   if (c.resourcemanagers.length === 0) return;
   const current = parseHostsFile(await step(input, [c.resourcemanagers[0]!], ['sh', '-c', 'cat "$1" 2>/dev/null || true', 'sh', c.yarnExclude], path.join(base, 'read-yarn-exclude'), `read ${c.yarnExclude}`));
-  const set = new Set(current);
-  for (const h of hosts) mode === 'add' ? set.add(h) : set.delete(h);
-  const next = [...set].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+  const next = withHosts(current, hosts, mode);
   await step(input, c.resourcemanagers, ['sh', '-c', WRITE_SCRIPT, 'sh', c.yarnExclude, ...next], path.join(base, 'write-yarn-exclude'), `write ${c.yarnExclude}`);
-  await step(
-    input,
-    c.resourcemanagers,
-    kerberized(input.dc, [...c.yarnCommand, 'rmadmin', '-refreshNodes', '-g', String(c.decommissionTimeoutS), '-client']),
-    path.join(base, 'refresh-yarn'),
-    'yarn rmadmin -refreshNodes',
-  );
+  await refreshYarn(input, c, base);
 }
 
 /** Runs an op's command: on each host (`on: host`), or on a controller with `{host}` filled in, once per host. */
