@@ -17,7 +17,8 @@ const common = {
   // Less to read and parse at start-up; names are kept, so stack traces stay readable.
   minifyWhitespace: true,
   minifySyntax: true,
-  external: ['yaml', 'seedrandom', 'fast-csv', 'execa', 'chalk', './ops.cjs'],
+  // vega and vega-lite (ES modules only) are imported by `report` alone, at run time.
+  external: ['yaml', 'seedrandom', 'fast-csv', 'execa', 'chalk', 'vega', 'vega-lite', './ops.cjs'],
 };
 const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
 await build({

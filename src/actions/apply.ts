@@ -40,6 +40,8 @@ export interface OpOutcome {
   acted: string[];
   ok: string[];
   failed: string[];
+  /** Ops that take hosts down: the command ended unreachable (the connection dropped as the host went down); kept open. */
+  unreachable?: string[];
   error?: string;
 }
 
@@ -222,11 +224,12 @@ export async function applyPlan(input: ApplyInput): Promise<ApplyReport> {
       } else if (input.policy.operations.get(op)!.run) {
         const results = await runCommandOp(input, op, r.keep, opDir);
         ran.set(op, [...(ran.get(op) ?? []), ...results]);
-        outcome.ok = results.filter((x) => x.status === 'ok').map((x) => x.host);
-        outcome.failed = results.filter((x) => x.status !== 'ok').map((x) => x.host);
         // A host taken down may drop the connection that took it down (ssh exits 255): it is
         // still on its way down, so it stays open and busy until it is back or its timeout passes.
         if (operation.effect === 'down') unreachable = results.filter((x) => x.status === 'unreachable').map((x) => x.host);
+        outcome.ok = results.filter((x) => x.status === 'ok').map((x) => x.host);
+        outcome.failed = results.filter((x) => x.status !== 'ok' && !unreachable.includes(x.host)).map((x) => x.host);
+        if (unreachable.length > 0) outcome.unreachable = unreachable;
       } else {
         throw new StepError(`${op} has no run: command in the policy and no built-in workflow`);
       }
@@ -234,6 +237,9 @@ export async function applyPlan(input: ApplyInput): Promise<ApplyReport> {
       if (!(e instanceof StepError) && !(e instanceof Error && e.name === 'AdapterError')) throw e;
       outcome.error = e.message;
       outcome.failed = r.keep.filter((h) => !outcome.ok.includes(h));
+      // A step that failed before the hosts were touched (a head node's file, a controller) acted on
+      // none of them: it must not count as a remediation attempt (invariant 8) or against a rate.
+      outcome.acted = outcome.ok;
     }
     for (const host of outcome.ok) opened.push({ host, cluster, op, day: input.day, pass: input.pass, applied: input.now.toISOString() });
     for (const host of unreachable) opened.push({ host, cluster, op, day: input.day, pass: input.pass, applied: input.now.toISOString(), result: 'unreachable' });

@@ -82,7 +82,7 @@ export async function advanceMaintenance(open: OpenEntry[], v: GroupView, input:
       } else if (entering) {
         keep.push(e);
         if (timeout !== null && age > timeout) {
-          waiting.push({ entry: e, why: `entering HDFS maintenance for ${ageText(age)}, past its ${e.op} timeout: a block may have no other replica; ${e.op} is not run (see hdfs fsck, or release it)` });
+          waiting.push({ entry: e, why: `entering HDFS maintenance for ${ageText(age)}, past its ${e.op} timeout: a block may have no other replica; ${e.op} does not run while it waits (see hdfs fsck, or release it)` });
         } else input.say(`waiting ${e.op} ${e.host}: entering HDFS maintenance (${ageText(age)})`);
       } else {
         // Maintenance ended before the command ran: nothing was done to the host, and nothing will be.

@@ -117,6 +117,7 @@ export function buildProgram(deps: Deps, done: (code: number) => void): Command 
     .description('budgets and selections from today\'s groups (a dry run) into plans/<pass>/')
     .option('--op <op>', 'only this operation (repeatable)', opList)
     .option('--seed <seed>', 'seed of the shuffle, to repeat a plan exactly')
+    .option('--verbose', 'every budget row and refusal, not the one-screen summary')
     .action(lazy(() => ops().then((m) => m.plan)));
 
   program
@@ -126,6 +127,7 @@ export function buildProgram(deps: Deps, done: (code: number) => void): Command 
     .option('--seed <seed>', 'seed of the shuffle, to repeat a pass exactly')
     .option('--force', 'pull stable sources again')
     .option('--apply', 'act on the plan (default: a dry run)')
+    .option('--verbose', 'every source line, budget row and refusal, not the one-screen summary')
     .action(lazy(() => ops().then((m) => m.pass)));
 
   program
@@ -156,6 +158,7 @@ export function buildProgram(deps: Deps, done: (code: number) => void): Command 
     .option('--max-passes <n>', 'stop after n passes', intArg('--max-passes'))
     .option('--seed <seed>', 'seed: pass n uses <seed>.<n>')
     .option('--op <op>', 'only this operation (repeatable)', opList)
+    .option('--verbose', 'every source line, budget row, refusal and changed group, not the one-screen summary')
     .action(lazy(() => ops().then((m) => m.loop)));
 
   program
@@ -187,6 +190,22 @@ export function buildProgram(deps: Deps, done: (code: number) => void): Command 
     .option('--days <n>', 'the last count of each of the last n days', intArg('--days'))
     .option('--json', 'print JSON')
     .action(lazy(() => ops().then((m) => m.trend)));
+
+  program
+    .command('status')
+    .description('one screen per datacenter from its files: loop, last pass, pause, open, stuck, needs-human, failing sources; exit 1 when something needs a person')
+    .option('--all', 'one line per datacenter of the home, worst first')
+    .option('--json', 'print JSON')
+    .action(lazy(() => ops().then((m) => m.status)));
+
+  program
+    .command('report')
+    .description('one self-contained HTML page: status, group trends, budgets, applied ops, refusals, open plans, needs-human')
+    .option('--day <day>', 'today, yesterday or YYYY-MM-DD')
+    .option('--days <n>', 'also the last count of each of the last n days', intArg('--days'))
+    .option('--all', 'every datacenter of the home, worst first (default file: <home>/report.html)')
+    .option('-o, --output <file>', 'where to write it (default: <day>/report.html; - for stdout)')
+    .action(lazy(() => ops().then((m) => m.report)));
 
   program
     .command('demo')

@@ -16,3 +16,5 @@ export * as demo from './commands/demo.js';
 export * as pause from './commands/pause.js';
 export * as resume from './commands/resume.js';
 export * as release from './commands/release.js';
+export * as status from './commands/status.js';
+export * as report from './commands/report.js';

@@ -48,6 +48,15 @@ export interface DatacenterConfig {
   sources: Map<string, Field>;
   exec: ExecConfig | null;
   kerberos: KerberosConfig | null;
+  /** `notify: { webhook | webhook_env, on, timeout }`: one message per pass with events of the kinds in `on`. */
+  notify?: NotifyConfig | null;
+  /** `metrics: { textfile_dir }`: node_exporter's textfile collector directory (absolute), or absent. */
+  metrics?: MetricsConfig | null;
+}
+
+export interface MetricsConfig {
+  /** Each pass also writes `breakfix_<dc>.prom` here. */
+  textfileDir: string;
 }
 
 export interface Config {
@@ -61,7 +70,7 @@ export interface Config {
 }
 
 const TOP = ['home', 'policy', 'hostnames', 'datacenters'] as const;
-const DC = ['clusters', 'sources', 'exec', 'kerberos'] as const;
+const DC = ['clusters', 'sources', 'exec', 'kerberos', 'metrics', 'notify'] as const;
 const CLUSTER = [
   'namenodes',
   'resourcemanagers',
@@ -76,8 +85,56 @@ const CLUSTER = [
 const EXEC = ['adapter', 'concurrency', 'connect_timeout', 'timeout', 'ssh_config', 'user', 'command', 'control_persist'] as const;
 export const SOURCE_TYPES = ['inventory', 'prometheus', 'hdfs', 'yarn', 'healthcheck'] as const;
 
+/** What a pass can tell a chat channel about; `applied` is left out of the default `on`. */
+export const NOTIFY_KINDS = ['warning', 'refusal', 'needs-human', 'stuck', 'source-failed', 'applied', 'paused'] as const;
+export type NotifyKind = (typeof NOTIFY_KINDS)[number];
+
+export interface NotifyConfig {
+  /** The incoming-webhook URL; null when it is read from the environment variable `webhookEnv` at each pass. */
+  webhook: string | null;
+  webhookEnv: string | null;
+  on: NotifyKind[];
+  /** The whole budget of one message, retries included. */
+  timeoutMs: number;
+}
+
+const NOTIFY_MAX_TIMEOUT_MS = 60_000;
+
+function parseNotify(f: Field): NotifyConfig {
+  const m = f.map(['webhook', 'webhook_env', 'on', 'timeout']);
+  const url = m.get('webhook');
+  const env = m.get('webhook_env');
+  if (url && env) env.fail('give webhook or webhook_env, not both (webhook_env keeps a token out of this file)');
+  if (!url && !env) f.fail('webhook: missing; give webhook: URL, or webhook_env: NAME of an environment variable holding it');
+  if (url) {
+    // The value is never echoed: a webhook URL carries its token in the path.
+    const text = url.string();
+    let parsed: URL | null = null;
+    try {
+      parsed = new URL(text);
+    } catch {
+      parsed = null;
+    }
+    if (!parsed || (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')) url.fail('expected an http:// or https:// URL');
+  }
+  if (env && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(env.string())) env.fail('expected the name of an environment variable (letters, digits, _)');
+  const on = m.get('on');
+  const kinds = on ? [...new Set(on.list().map((k) => k.oneOf(NOTIFY_KINDS)))] : NOTIFY_KINDS.filter((k) => k !== 'applied');
+  if (on && kinds.length === 0) on.fail(`an empty list sends nothing; name kinds from ${NOTIFY_KINDS.join(', ')}, or remove notify:`);
+  const t = m.get('timeout');
+  const timeoutMs = t?.duration() ?? 5000;
+  if (t && (timeoutMs <= 0 || timeoutMs > NOTIFY_MAX_TIMEOUT_MS)) t.fail(`expected more than 0s and at most ${NOTIFY_MAX_TIMEOUT_MS / 1000}s: a message must never hold up a pass for long`);
+  return { webhook: url ? url.string() : null, webhookEnv: env ? env.string() : null, on: kinds, timeoutMs };
+}
+
 function resolveFrom(dir: string, p: string): string {
   return path.isAbsolute(p) ? p : path.resolve(dir, p);
+}
+
+function parseMetrics(f: Field, dir: string): MetricsConfig {
+  const m = f.map(['textfile_dir']);
+  const d = m.get('textfile_dir') ?? f.fail("textfile_dir: missing; the directory node_exporter's --collector.textfile.directory reads");
+  return { textfileDir: resolveFrom(dir, d.string()) };
 }
 
 function parseExec(f: Field, dir: string): ExecConfig {
@@ -156,6 +213,8 @@ export function loadConfig(file: string): Config {
             };
           })()
         : null,
+      notify: d.has('notify') ? parseNotify(d.get('notify')!) : null,
+      metrics: d.has('metrics') ? parseMetrics(d.get('metrics')!, dir) : null,
     });
   }
   return {

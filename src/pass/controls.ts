@@ -92,7 +92,8 @@ function applyHistory(dcDir: string, policy: Policy, now: Date) {
       for (const h of o.ok) succeeded.push({ host: h, op: o.op, time });
       for (const h of o.failed) {
         const out = path.join(path.relative(dcDir, saved.dir).split(path.sep)[0]!, 'exec', String(saved.pass), o.op, `${h}.out`);
-        failed.push({ host: h, cluster: o.cluster, op: o.op, time, why: `${o.op} failed${o.error ? ` (${o.error})` : ''}: see ${out}` });
+        const see = fs.existsSync(path.join(dcDir, out)) ? `: see ${out}` : '';
+        failed.push({ host: h, cluster: o.cluster, op: o.op, time, why: `${o.op} failed${o.error ? ` (${o.error})` : ''}${see}` });
       }
     }
   }

@@ -8,6 +8,7 @@ import { nextPass } from '../store/plans.js';
 import { appendTranscript } from '../store/transcript.js';
 import { renderTable } from '../report/table.js';
 import { sparkline, warningsFrom, type Series } from '../report/trend.js';
+import { notifyAfterPass } from '../report/notify-pass.js';
 import { runPass } from './pass.js';
 
 export interface LoopOptions {
@@ -26,10 +27,20 @@ export interface LoopOptions {
   ops: Op[] | null;
   /** Prints to the terminal (colour is the writer's business). */
   print: (text: string) => void;
+  /** Full tables each pass instead of the one-screen summary. */
+  verbose?: boolean;
 }
 
-/** The ten-second read after a pass: groups that moved, with their trend, then warnings. */
-export function passSummary(dayDir: string, pass: number, policy: Policy): string {
+/** Groups and warnings printed after a pass unless verbose; the rest are counted. */
+const SUMMARY_GROUPS = 10;
+const SUMMARY_WARNINGS = 8;
+
+/**
+ * The ten-second read after a pass: groups that moved, with their trend, then
+ * warnings. Unless verbose, the first pass of a day lists no groups (all are
+ * new) and later passes the ten that moved most.
+ */
+export function passSummary(dayDir: string, pass: number, policy: Policy, verbose = true): string {
   const rows = readCounts(dayDir);
   const byGroup = new Map<string, Map<number, number>>();
   for (const r of rows) {
@@ -57,9 +68,18 @@ export function passSummary(dayDir: string, pass: number, policy: Policy): strin
     moved.push([s.group, String(now), delta, sparkline(s.points.slice(-12).map((p) => p.count))]);
   }
   let out = `summary pass ${pass}: ${moved.length} group(s) changed since the last pass, ${still} unchanged\n`;
-  if (moved.length) out += renderTable(['group', 'count', 'change', 'trend'], moved, [false, true, true, false]);
+  let shown = moved;
+  if (!verbose) {
+    const first = moved.every((m) => m[2] === 'new');
+    // The biggest moves first; a new group (first pass of the day) is no move to read.
+    shown = first ? [] : moved.filter((m) => m[2] !== 'new').sort((a, b) => Math.abs(Number(b[2])) - Math.abs(Number(a[2])) || (a[0]! < b[0]! ? -1 : 1)).slice(0, SUMMARY_GROUPS);
+  }
+  if (shown.length) out += renderTable(['group', 'count', 'change', 'trend'], shown, [false, true, true, false]);
+  if (shown.length < moved.length) out += `... ${moved.length - shown.length} more changed group(s): breakfix trend, or --verbose\n`;
   const all = readMeta(dayDir, 'all')?.count ?? 0;
-  for (const w of warningsFrom(series, all, policy.safety.maxSwingPct)) out += `warning ${w.kind}: ${w.message}\n`;
+  const warnings = warningsFrom(series, all, policy.safety.maxSwingPct);
+  for (const w of verbose ? warnings : warnings.slice(0, SUMMARY_WARNINGS)) out += `warning ${w.kind}: ${w.message}\n`;
+  if (!verbose && warnings.length > SUMMARY_WARNINGS) out += `... ${warnings.length - SUMMARY_WARNINGS} more warning(s): --verbose\n`;
   return out;
 }
 
@@ -142,9 +162,15 @@ export async function runLoop(o: LoopOptions): Promise<number> {
           force: false,
           signal: stop.signal,
           say,
+          verbose: o.verbose,
         });
         // A pass stopped by a signal before planning has no counts of its own to sum up.
-        if (r.pass > 0) say(passSummary(r.dayDir, r.pass, o.policy));
+        if (r.pass > 0) {
+          const summary = passSummary(r.dayDir, r.pass, o.policy, Boolean(o.verbose));
+          say(summary);
+          // Bounded by notify.timeout and never thrown: a chat webhook does not hold up or fail a pass.
+          await notifyAfterPass({ notify: o.dc.notify, dcName: o.dcName, dcDir: o.dcDir, dayDir: r.dayDir, pass: r.pass, summary, sourceFailures: r.sourceFailures, env: o.env, now: o.now, signal: stop.signal, say });
+        }
         failures = 0;
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;

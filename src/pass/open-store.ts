@@ -58,8 +58,12 @@ export function dayGroupView(dayDir: string): { has(group: string, host: string)
   };
 }
 
-/** Closes the entries the day's groups show finished; returns what closed and why. */
-export function closeFinished(dcDir: string, dayDir: string, policy: Policy): { closed: Array<{ entry: OpenEntry; why: string }>; open: OpenEntry[] } {
+/**
+ * Closes the entries the day's groups show finished; returns what closed and
+ * why. Only an actor holding the datacenter's lock saves it (`persist`): a dry
+ * pass beside a running loop must not rewrite open.json under it.
+ */
+export function closeFinished(dcDir: string, dayDir: string, policy: Policy, persist = true): { closed: Array<{ entry: OpenEntry; why: string }>; open: OpenEntry[] } {
   const entries = loadOpen(dcDir);
   const groups = dayGroupView(dayDir);
   const health = new Map<string, { missing: number; ur: number }>();
@@ -79,6 +83,6 @@ export function closeFinished(dcDir: string, dayDir: string, policy: Policy): { 
     if (r.done) closed.push({ entry: e, why: r.why });
     else open.push(e);
   }
-  if (closed.length > 0) saveOpen(dcDir, open);
+  if (closed.length > 0 && persist) saveOpen(dcDir, open);
   return { closed, open };
 }

@@ -26,6 +26,8 @@ export interface PassOptions {
   force: boolean;
   signal: AbortSignal;
   say: (text: string) => void;
+  /** Every source line, budget row and refusal instead of the one-screen summary. */
+  verbose?: boolean;
 }
 
 export interface PassResult {
@@ -35,6 +37,8 @@ export interface PassResult {
   failedSources: string[];
   refusals: number;
   chosen: number;
+  /** Why each failed source failed (name → reason), for what is told after the pass. */
+  sourceFailures?: ReadonlyMap<string, string>;
 }
 
 /**
@@ -44,6 +48,7 @@ export interface PassResult {
  * sources every time, never kept in memory.
  */
 export async function runPass(o: PassOptions): Promise<PassResult> {
+  const startedMs = performance.now();
   const { loadSources } = await import('../sources/load.js');
   const { pullAndReport } = await import('../sources/pull.js');
   const sources = await loadSources(o.dc, o.config.dir);
@@ -60,6 +65,7 @@ export async function runPass(o: PassOptions): Promise<PassResult> {
     now: o.now,
     force: o.force,
     say: o.say,
+    compact: !o.verbose,
     betweenPhases: () => {
       writeOpenGroups(dayDir, loadOpen(o.dcDir), o.now().toISOString());
       deriveRecipes(dayDir, o.policy, o.cwd, o.now, null, { skipMissing: true });
@@ -70,7 +76,8 @@ export async function runPass(o: PassOptions): Promise<PassResult> {
     o.say('stopped after the pull, as asked: nothing derived, planned or applied\n');
     return { code: 3, dayDir, pass: 0, failedSources: failed, refusals: 0, chosen: 0 };
   }
-  const finished = closeFinished(o.dcDir, dayDir, o.policy);
+  // Only a pass that may act holds the lock; a dry one reads open.json and leaves it as it is.
+  const finished = closeFinished(o.dcDir, dayDir, o.policy, o.apply);
   for (const c of finished.closed) o.say(`finished ${c.entry.op} ${c.entry.host} (${c.why}; applied ${c.entry.day} pass ${c.entry.pass})\n`);
   const open = await advanceWorkflows({ ...o, apply: acting }, dayDir, finished.open);
   writeOpenGroups(dayDir, open, o.now().toISOString());
@@ -95,7 +102,7 @@ export async function runPass(o: PassOptions): Promise<PassResult> {
       stuck: stuck.map((x) => ({ host: x.host, cluster: x.cluster, op: x.op, since: x.since, why: x.why })),
     },
   });
-  o.say(formatPlan(planned.plan, planned.dir, o.cwd, planned.seedDrawn));
+  o.say(formatPlan(planned.plan, planned.dir, o.cwd, planned.seedDrawn, Boolean(o.verbose)));
   for (const x of stuck) o.say(`warning stuck: ${x.op} ${x.host} (${x.cluster}): ${x.why}\n`);
   if (planned.needsHuman.length > 0) o.say(`needs-human: ${planned.needsHuman.length} host(s) in ${path.join(path.basename(dayDir), 'needs-human.tsv')}: ${planned.needsHuman.slice(0, 5).map((r) => r.host).join(' ')}${planned.needsHuman.length > 5 ? ' ...' : ''}\n`);
   let code = failed.length > 0 || planned.plan.refusals.length > 0 ? 3 : 0;
@@ -109,8 +116,9 @@ export async function runPass(o: PassOptions): Promise<PassResult> {
     const applied = await applySaved({ ...o, dayDir, planDir: planned.dir, pass: planned.plan.pass, sources: run, state: planned.state, domain: o.config.domain });
     if (applied > code) code = applied;
   }
+  (await import('../report/metrics-file.js')).writePassMetrics({ dc: o.dc, dcDir: o.dcDir, dayDir, startedMs, now: o.now, say: o.say, maxSwingPct: o.policy.safety.maxSwingPct, outcomes, plan: planned.plan, planDir: planned.dir, open: loadOpen(o.dcDir), stuck: stuck.length, paused: pause.paused, needsHuman: planned.needsHuman.length });
   const chosen = planned.plan.budgets.reduce((s, b) => s + b.chosen, 0);
-  return { code, dayDir, pass: planned.plan.pass, failedSources: failed, refusals: planned.plan.refusals.length, chosen };
+  return { code, dayDir, pass: planned.plan.pass, failedSources: failed, refusals: planned.plan.refusals.length, chosen, sourceFailures: run.failed };
 }
 
 /**

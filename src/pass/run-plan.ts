@@ -4,6 +4,7 @@ import type { DatacenterConfig } from '../config/config.js';
 import { buildPlan, type FleetState, type Plan } from '../policy/plan.js';
 import { OPS, type Op, type Policy } from '../policy/types.js';
 import { renderTable } from '../report/table.js';
+import { planSummary } from '../report/summary.js';
 import { appendCounts, type CountRow } from '../store/counts.js';
 import { writeGroup } from '../store/group.js';
 import { listEntries } from '../store/layout.js';
@@ -110,8 +111,13 @@ export async function runPlan(r: PlanRun): Promise<PlanOutcome> {
   return { plan, dir, seedDrawn, state, needsHuman };
 }
 
-/** The budget table and refusals, as plain greppable lines. */
-export function formatPlan(p: Plan, dir: string, cwd: string, seedDrawn: boolean): string {
+/** The plan as plain greppable lines: on one screen, or (verbose) every row and refusal. */
+export function formatPlan(p: Plan, dir: string, cwd: string, seedDrawn: boolean, verbose = true): string {
+  return verbose ? formatPlanFull(p, dir, cwd, seedDrawn) : planSummary(p, dir, cwd, seedDrawn);
+}
+
+/** The budget table and refusals, every row, as plain greppable lines. */
+function formatPlanFull(p: Plan, dir: string, cwd: string, seedDrawn: boolean): string {
   let out = `plan pass ${p.pass}${p.dry_run ? ' (dry run)' : ''}  seed ${p.seed}${seedDrawn ? ` (repeat with --seed ${p.seed})` : ''}\n`;
   if (p.budgets.length === 0) out += 'no budgets: no cluster with workers in inventory.tsv, or no operation in the policy\n';
   else {

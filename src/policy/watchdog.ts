@@ -55,6 +55,8 @@ function cmp(a: string, b: string): number {
  */
 export function formatAge(ms: number): string {
   if (!Number.isFinite(ms)) return 'unknown age';
+  // Under a minute, seconds: a timeout of 30s must not read as "0m".
+  if (ms > 0 && ms < 60_000) return `${Math.floor(ms / 1000)}s`;
   const minutes = Math.max(0, Math.floor(ms / 60_000));
   const h = Math.floor(minutes / 60);
   const m = minutes % 60;

@@ -8,6 +8,7 @@ import { listParts, readPartInfo, rebuildGroup, rebuildTable, recoverParts, repl
 import { isCanonicalHost } from './hostnames.js';
 import type { LoadedSource } from './load.js';
 import type { Config, DatacenterConfig as DcConfig } from '../config/config.js';
+import { sourcesSummary } from '../report/summary.js';
 import { formatOutcome } from '../report/pull-line.js';
 import { SourceError, type HostRule, type Rejected, type SourceResult } from './types.js';
 
@@ -199,8 +200,11 @@ export async function pullAndReport(o: {
   force: boolean;
   say: (text: string) => void;
   betweenPhases?: () => void;
+  /** One line for the sources that went well, a line each for the others (a pass's summary); default: a line each. */
+  compact?: boolean;
 }): Promise<{ outcomes: SourceOutcome[]; run: SourceRunState }> {
   const width = Math.max(0, ...o.sources.map((s) => s.name.length));
+  const t0 = performance.now();
   const outcomes = await pullSources(o.sources, {
     dayDir: o.dayDir,
     dc: o.dc,
@@ -209,9 +213,12 @@ export async function pullAndReport(o: {
     env: o.env,
     now: o.now,
     force: o.force,
-    onOutcome: (x) => o.say(formatOutcome(x, width)),
+    onOutcome: (x) => {
+      if (!o.compact) o.say(formatOutcome(x, width));
+    },
     betweenPhases: o.betweenPhases,
   });
+  if (o.compact) o.say(sourcesSummary(outcomes, (performance.now() - t0) / 1000));
   return {
     outcomes,
     run: {

@@ -216,7 +216,7 @@ describe('loop --max-passes 3 --every 1s --seed 7', () => {
 
   it('runs three passes, prints plain lines when not on a terminal, and releases the lock', () => {
     const t0 = new Date();
-    loop = run(dc, ['loop', '--max-passes', '3', '--every', '1s', '--seed', '7', '--apply', '--op', 'drain'], { NO_COLOR: null });
+    loop = run(dc, ['loop', '--max-passes', '3', '--every', '1s', '--seed', '7', '--apply', '--op', 'drain', '--verbose'], { NO_COLOR: null });
     const t1 = new Date();
     expect(loop.code, loop.out + loop.err).toBe(0);
     expect(loop.err).toBe('');
@@ -414,14 +414,14 @@ describe('a source that hangs or fails for one pass', () => {
 
   it('does nothing that depends on it in that pass, goes on, and the next pass recovers', () => {
     // A clean first pass, so every source has a part to keep.
-    const first = run(dc, ['loop', '--max-passes', '1', '--op', 'drain', '--seed', '5']);
+    const first = run(dc, ['loop', '--max-passes', '1', '--op', 'drain', '--seed', '5', '--verbose']);
     expect(first.code, first.out + first.err).toBe(0);
     const exclude = path.join(dc.simDir, 'clusters', 'dw1', 'conf', 'dfs.exclude');
     const excludedHosts = () => fs.readFileSync(exclude, 'utf8').split('\n').filter((l) => l && !l.startsWith('#'));
     const excludedBefore = excludedHosts();
     sim(dc, 'fault', 'hang', 'hdfs', 'dw1');
     sim(dc, 'fault', 'fail', 'yarn', 'dw2');
-    const r = run(dc, ['loop', '--max-passes', '2', '--every', '1s', '--apply', '--op', 'drain', '--seed', '5']);
+    const r = run(dc, ['loop', '--max-passes', '2', '--every', '1s', '--apply', '--op', 'drain', '--seed', '5', '--verbose']);
     expect(r.code, r.out + r.err).toBe(0);
     expect(lockGone(dc)).toBe(true);
     // The hung hdfs was killed at its timeout, not left behind.
@@ -510,7 +510,7 @@ describe('a day rollover between passes', () => {
   itWith(HAVE_FAKETIME, 'faketime (Debian package faketime)', 'makes a new day directory, moves today and yesterday, pulls the stable sources again', () => {
     const dc = buildDc();
     // Starts three seconds before midnight UTC; the second pass starts after it.
-    const r = run(dc, ['loop', '--max-passes', '2', '--every', '3s', '--op', 'drain', '--seed', '2'], { TZ: 'UTC' }, ['faketime', '2026-11-21 23:59:57']);
+    const r = run(dc, ['loop', '--max-passes', '2', '--every', '3s', '--op', 'drain', '--seed', '2', '--verbose'], { TZ: 'UTC' }, ['faketime', '2026-11-21 23:59:57']);
     expect(r.code, r.out + r.err).toBe(0);
     expect(lockGone(dc)).toBe(true);
     const days = fs.readdirSync(dc.dcDir).filter((n) => /^\d{4}-/.test(n)).sort();

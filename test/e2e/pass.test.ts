@@ -286,7 +286,7 @@ const R: Record<string, Run> = {};
 beforeAll(async () => {
   const pass = (h: { dir: string; config: string }, ...more: string[]) => run(['--config', h.config, 'pass', ...more], h.dir);
   const [a, b, c, d, e, f1, g, h] = await Promise.all([
-    pass(A, '--seed', '42'),
+    pass(A, '--seed', '42', '--verbose'),
     pass(B, '--seed', '42'),
     pass(C),
     run(['--config', D.config, '--policy', LIVE_REKICK, 'pass', '--seed', '42'], D.dir),
@@ -398,6 +398,25 @@ describe('breakfix pass --seed 42 over the simulated datacenter', () => {
     }
     for (const [name, text] of files) expect(R.a!.out).toContain(`chosen ${name}: ${text.trim().split('\n').join(' ')}`);
     for (const r of json.refusals) expect(R.a!.out).toContain(`refused invariant ${r.invariant} ${r.cluster} ${r.op}${r.host ? ` ${r.host}` : ''}: `);
+  });
+
+  it('without --verbose, one screen that still names every cluster with a choice or a refusal', () => {
+    const out = R.b!.out;
+    const { json } = readPlan(B.plan(1));
+    expect(out.split('\n').length, out).toBeLessThanOrEqual(45);
+    expect(out).toMatch(/^\d+ source\(s\) ok in [\d.]+ s \(slowest \S+ [\d.]+ s\)$/m);
+    expect(out).not.toMatch(/^hdfs-dw1 +ok/m);
+    for (const op of OPS) expect(out).toMatch(new RegExp(`^${op}: \\d+ cluster\\(s\\), cap \\d+, busy \\d+, chosen \\d+`, 'm'));
+    const named = new Set<string>();
+    for (const b of json.budgets) if ((b.chosen as number) > 0 || String(b.why).startsWith('refused')) named.add(b.cluster as string);
+    expect(named.size).toBeGreaterThan(0);
+    for (const c of named) expect(out, c).toMatch(new RegExp(`\\b${c.replace(/[-.]/g, '\\$&')}\\b`));
+    // The numbers on the op lines are the sums of plan.json's rows.
+    for (const op of OPS) {
+      const rows = json.budgets.filter((b) => b.op === op);
+      const sum = (k: string) => rows.reduce((n, b) => n + (b[k] as number), 0);
+      expect(out).toContain(`${op}: ${rows.length} cluster(s), cap ${sum('cap')}, busy ${sum('busy')}, chosen ${sum('chosen')}`);
+    }
   });
 
   it('the same seed in a fresh home gives the same plan, byte for byte', () => {

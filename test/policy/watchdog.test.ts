@@ -54,7 +54,9 @@ describe('stuck', () => {
 describe('formatAge', () => {
   const cases: Array<[number, string]> = [
     [0, '0m'],
-    [59_999, '0m'],
+    [59_999, '59s'],
+    [1_000, '1s'],
+    [999, '0s'],
     [45 * M, '45m'],
     [59 * M + 59_999, '59m'],
     [H, '1h'],

@@ -7,6 +7,7 @@ import { colorizer } from '../../report/color.js';
 import { parseOps } from './plan.js';
 
 export interface LoopCmdOptions {
+  verbose?: boolean;
   every: string;
   apply?: boolean;
   maxPasses?: number;
@@ -38,6 +39,7 @@ export async function run(_args: unknown[], opts: LoopCmdOptions, g: GlobalOptio
     maxPasses: opts.maxPasses ?? null,
     seed: opts.seed ?? null,
     ops: parseOps(opts.op, [...policy.operations.keys()]),
+    verbose: Boolean(opts.verbose),
     print: (t) => writeOut(paint(t)),
   });
 }

@@ -5,6 +5,7 @@ import { runPass } from '../../pass/pass.js';
 import { parseOps } from './plan.js';
 
 export interface PassCmdOptions {
+  verbose?: boolean;
   seed?: string;
   op?: string[];
   force?: boolean;
@@ -44,7 +45,13 @@ export async function run(_args: unknown[], opts: PassCmdOptions, g: GlobalOptio
       force: Boolean(opts.force),
       signal: ac.signal,
       say: writeOut,
+      verbose: Boolean(opts.verbose),
     });
+    // A pass that acts tells the datacenter's webhook, as a loop does (bounded by notify.timeout, never failing the pass).
+    if (opts.apply && r.pass > 0) {
+      const { notifyAfterPass } = await import('../../report/notify-pass.js');
+      await notifyAfterPass({ notify: scope.dcConfig.notify, dcName: scope.dc, dcDir: scope.dcDir, dayDir: r.dayDir, pass: r.pass, summary: null, sourceFailures: r.sourceFailures, env: deps.env, now: deps.now, signal: ac.signal, say: writeOut });
+    }
     return r.code;
   } finally {
     process.removeListener('SIGINT', onSigint);

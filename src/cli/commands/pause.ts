@@ -49,14 +49,15 @@ function note(home: string, dcDir: string | null, text: string, now: Date): void
 /** `breakfix pause --reason R [--for D] [--all]`: nothing acts until resume (or until D has passed). */
 export async function run(_args: unknown[], opts: PauseOptions, g: GlobalOptions, deps: Deps): Promise<number> {
   if (!opts.reason || !opts.reason.trim()) throw new UsageError('pause needs --reason TEXT: the next person to look needs to know why');
+  const w = await where(g, deps, Boolean(opts.all));
+  // One instant for both ends: `until - since` is exactly what --for said.
+  const now = deps.now();
   let until: string | null = null;
   if (opts.for !== undefined) {
     const ms = parseDuration(opts.for);
     if (ms === null || ms <= 0) throw new UsageError(`--for ${opts.for}: expected a duration like 30m, 2h or 1d`);
-    until = new Date(deps.now().getTime() + ms).toISOString();
+    until = new Date(now.getTime() + ms).toISOString();
   }
-  const w = await where(g, deps, Boolean(opts.all));
-  const now = deps.now();
   const p = { by: whoAmI(deps.env), reason: opts.reason.trim(), since: now.toISOString(), until };
   fs.mkdirSync(path.dirname(w.file), { recursive: true });
   writePause(w.file, p);

@@ -5,6 +5,7 @@ import { choosePolicyDir, loadPolicy } from '../../pass/policy-files.js';
 import { formatPlan, runPlan } from '../../pass/run-plan.js';
 
 export interface PlanOptions {
+  verbose?: boolean;
   op?: string[];
   seed?: string;
 }
@@ -46,6 +47,6 @@ export async function run(_args: unknown[], opts: PlanOptions, g: GlobalOptions,
     now: deps.now(),
     sources: { failed: new Map(), maxAge, clusterOf },
   });
-  writeOut(formatPlan(out.plan, out.dir, deps.cwd, out.seedDrawn));
+  writeOut(formatPlan(out.plan, out.dir, deps.cwd, out.seedDrawn, Boolean(opts.verbose)));
   return out.plan.refusals.length > 0 ? 3 : 0;
 }
