@@ -715,9 +715,14 @@ function checkPass(ctx) {
   const unexpected = plan ? plan.refusals.filter((r) => !(r.op === 'reboot' && r.invariant === 4 && r.message.includes('already span'))) : [];
   if (unexpected.length !== 0) wrong.push(`${unexpected.length} unexpected refusals: ${unexpected[0].message}`);
   const chosen = plan ? plan.budgets.reduce((n, b) => n + b.chosen, 0) : 0;
+  // The one-screen summary: what a pass printed, however big the datacenter.
+  const printed = fs.readFileSync(path.join(ctx.dir, 'pass.out'), 'utf8').split('\n').filter(Boolean).length;
+  if (printed > 42) wrong.push(`the pass printed ${printed} lines, more than one screen (40 and its header)`);
+  const prom = path.join(ctx.dir, 'pass', 'home', 'dc1', 'metrics.prom');
+  if (!fs.existsSync(prom) || !fs.readFileSync(prom, 'utf8').includes('breakfix_group_hosts{dc="dc1",group="all"}')) wrong.push('no metrics.prom with breakfix_group_hosts of all');
   return wrong.length
     ? { ok: false, detail: wrong.join('; ') }
-    : { ok: true, detail: `all ${workers + heads}, hdfs-live ${live}, hdfs-dead ${dead}, ${parts.length} sources, ${recipes.length} recipes, ${plan.budgets.length} budgets, ${chosen} hosts chosen` };
+    : { ok: true, detail: `all ${workers + heads}, hdfs-live ${live}, hdfs-dead ${dead}, ${parts.length} sources, ${recipes.length} recipes, ${plan.budgets.length} budgets, ${chosen} hosts chosen, ${printed} lines printed, metrics.prom written` };
 }
 
 const STARTUP_HOSTS = 50_000;
@@ -886,7 +891,7 @@ function runCase(ctx, c) {
     console.log(`  output:   ${check.ok ? `identical (${check.lines.toLocaleString('en-US')} lines)` : `DIFFERENT: ${check.detail}`}`);
   } else {
     c.beforeEach?.(ctx);
-    runOnce(ctx, c.ours, '/dev/null', c.okCodes); // warm-up
+    runOnce(ctx, c.ours, path.join(ctx.dir, `${c.name}.out`), c.okCodes); // warm-up, its output kept for the check
     if (c.theirs) runOnce(ctx, c.theirs, '/dev/null');
   }
   if (c.check) {

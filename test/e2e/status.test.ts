@@ -57,9 +57,9 @@ const run = (d: Demo, args: string[]) => bf(['--config', d.config, ...args], d.d
 const sim = (d: Demo, ...args: string[]) => simOk('sim', [args[0]!, '--sim', d.simDir, ...args.slice(1)]);
 const today = (d: Demo) => fs.realpathSync(path.join(d.dcDir, 'today'));
 
-/** Passes that must have run: a pass exits 0, or 3 for a refusal or a failed source. */
-async function pass(d: Demo, extra: string[] = []): Promise<Ran> {
-  const r = await run(d, [...extra, 'pass', '--apply']);
+/** Passes that must have run: a pass exits 0, or 3 for a refusal or a failed source. Seeded, so every run chooses the same hosts. */
+async function pass(d: Demo, seed: string, extra: string[] = []): Promise<Ran> {
+  const r = await run(d, [...extra, 'pass', '--apply', '--seed', seed]);
   if (r.code !== 0 && r.code !== 3) throw new Error(`pass exited ${r.code}:\n${r.out}\n${r.err}`);
   return r;
 }
@@ -89,7 +89,7 @@ const lifecycle = (async () => {
   const d = demo('breakfix-status-');
   const before = await run(d, ['status']);
   const beforeAllDcs = await run(d, ['status', '--all']);
-  const passes = [await pass(d), await pass(d)];
+  const passes = [await pass(d, '1'), await pass(d, '2')];
   const healthy = await run(d, ['status']);
   const healthyJson = await run(d, ['status', '--json']);
   const openAtHealthy = readJson<OpenJson>(path.join(d.dcDir, 'open.json')).entries;
@@ -99,7 +99,7 @@ const lifecycle = (async () => {
   const pausedJson = await run(d, ['status', '--json']);
   const resumed = await run(d, ['resume']);
   sim(d, 'fault', 'fail', 'hdfs', 'dw1');
-  const failedPass = await pass(d);
+  const failedPass = await pass(d, '3');
   const failing = await run(d, ['status']);
   const failingJson = await run(d, ['status', '--json']);
   keep(d, allHome, 'west');
@@ -115,14 +115,14 @@ const stuckScenario = (async () => {
   const doc = parseDocument(fs.readFileSync(file, 'utf8'));
   doc.setIn(['operations', 'drain', 'timeout'], '1s');
   fs.writeFileSync(file, doc.toString());
-  const first = await pass(d, ['--policy', policy]);
+  const first = await pass(d, '1', ['--policy', policy]);
   const apply = readJson<ApplyJson>(path.join(today(d), 'plans', '1', 'apply.json'));
   const host = apply.outcomes.filter((o) => o.op === 'drain').flatMap((o) => o.ok).sort()[0];
   if (!host) throw new Error(`the first pass drained nobody:\n${first.out}`);
   sim(d, 'fault', 'decommission-stuck', host);
   const entry = readJson<OpenJson>(path.join(d.dcDir, 'open.json')).entries.find((e) => e.host === host && e.op === 'drain')!;
   await sleep(Math.max(0, Date.parse(entry.applied) + 1_500 - Date.now()));
-  const second = await pass(d, ['--policy', policy]);
+  const second = await pass(d, '2', ['--policy', policy]);
   const status = await run(d, ['status']);
   const json = await run(d, ['status', '--json']);
   keep(d, allHome, 'north');
