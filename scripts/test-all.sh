@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 need=()
-for pair in comm:coreutils join:coreutils sshd:openssh-server pdsh:pdsh clush:clustershell prometheus:prometheus promtool:prometheus prometheus-node-exporter:prometheus-node-exporter faketime:faketime; do
+for pair in comm:coreutils join:coreutils sshd:openssh-server pdsh:pdsh clush:clustershell prometheus:prometheus promtool:prometheus prometheus-node-exporter:prometheus-node-exporter chromium:chromium faketime:faketime; do
   bin=${pair%%:*}; pkg=${pair#*:}
   if ! command -v "$bin" >/dev/null 2>&1 && [ ! -x "/usr/sbin/$bin" ]; then need+=("$pkg"); fi
 done

@@ -52,6 +52,8 @@ export interface DatacenterConfig {
   notify?: NotifyConfig | null;
   /** `metrics: { textfile_dir }`: node_exporter's textfile collector directory (absolute), or absent. */
   metrics?: MetricsConfig | null;
+  /** `report: true`: every pass rewrites the day's report.html. */
+  report?: boolean;
 }
 
 export interface MetricsConfig {
@@ -70,7 +72,7 @@ export interface Config {
 }
 
 const TOP = ['home', 'policy', 'hostnames', 'datacenters'] as const;
-const DC = ['clusters', 'sources', 'exec', 'kerberos', 'metrics', 'notify'] as const;
+const DC = ['clusters', 'sources', 'exec', 'kerberos', 'metrics', 'notify', 'report'] as const;
 const CLUSTER = [
   'namenodes',
   'resourcemanagers',
@@ -215,6 +217,7 @@ export function loadConfig(file: string): Config {
         : null,
       notify: d.has('notify') ? parseNotify(d.get('notify')!) : null,
       metrics: d.has('metrics') ? parseMetrics(d.get('metrics')!, dir) : null,
+      report: d.get('report')?.present ? d.get('report')!.boolean() : false,
     });
   }
   return {

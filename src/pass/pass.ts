@@ -118,6 +118,15 @@ export async function runPass(o: PassOptions): Promise<PassResult> {
   }
   (await import('../report/metrics-file.js')).writePassMetrics({ dc: o.dc, dcDir: o.dcDir, dayDir, startedMs, now: o.now, say: o.say, maxSwingPct: o.policy.safety.maxSwingPct, outcomes, plan: planned.plan, planDir: planned.dir, open: loadOpen(o.dcDir), stuck: stuck.length, paused: pause.paused, needsHuman: planned.needsHuman.length });
   const chosen = planned.plan.budgets.reduce((s, b) => s + b.chosen, 0);
+  if (o.dc.report) {
+    // A report that cannot be written is said, never a failed pass: the decisions are on disk either way.
+    try {
+      const { writeDayReport } = await import('../report/day-report.js');
+      await writeDayReport({ home: path.dirname(o.dcDir), dc: path.basename(o.dcDir), dcDir: o.dcDir, dayDir, now: o.now() });
+    } catch (e) {
+      o.say(`warning report: report.html not written: ${(e as Error).message}\n`);
+    }
+  }
   return { code, dayDir, pass: planned.plan.pass, failedSources: failed, refusals: planned.plan.refusals.length, chosen, sourceFailures: run.failed };
 }
 

@@ -155,11 +155,11 @@ export function refusalSpec(rows: readonly RefusalRow[], invariants: readonly nu
 export function openSpec(rows: readonly OpenRow[]): TopLevelSpec | null {
   if (rows.length === 0) return null;
   const maxMs = Math.max(...rows.map((r) => r.ageMs));
-  const [unit, ms] = maxMs >= 2 * 86_400_000 ? ['days', 86_400_000] : maxMs >= 2 * 3_600_000 ? ['hours', 3_600_000] : ['minutes', 60_000];
+  const [unit, ms] = maxMs >= 2 * 86_400_000 ? ['days', 86_400_000] : maxMs >= 2 * 3_600_000 ? ['hours', 3_600_000] : maxMs >= 2 * 60_000 ? ['minutes', 60_000] : ['seconds', 1000];
   const values = rows.map((r) => ({ host: r.host, op: r.op, cluster: r.cluster, age: Math.round((r.ageMs / (ms as number)) * 10) / 10, stuck: r.stuck ? 'past its timeout' : 'open' }));
   return {
     config: CONFIG,
-    width: 420,
+    width: 340,
     height: Math.max(70, sortOps(rows.map((r) => r.op)).length * 42),
     data: { values },
     mark: { type: 'point', filled: true, size: 70, opacity: 0.85 },

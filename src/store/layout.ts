@@ -99,7 +99,7 @@ export function ensureDayDir(dcDir: string, now: Date): string {
 export type EntryKind = 'group' | 'table';
 
 /** Files of a day directory that are not groups or tables. */
-const NOT_SETS = new Set(['transcript.log', 'counts.tsv']);
+const NOT_SETS = new Set(['transcript.log', 'counts.tsv', 'report.html']);
 
 /** The groups and tables of a day directory, in byte order of their names. */
 export function listEntries(dayDir: string): Array<{ name: string; kind: EntryKind }> {
