@@ -663,6 +663,11 @@ function passInputs(ctx) {
     const policyFile = path.join(dir, 'policy', 'policy.yaml');
     fs.writeFileSync(policyFile, fs.readFileSync(policyFile, 'utf8').replace(/\n*$/, '\n') + PASS_FIRMWARE_OP);
     fs.writeFileSync(path.join(dir, 'breakfix.yaml'), passConfig());
+    // The same datacenter with the day's HTML report rewritten by every pass, in a home of its own.
+    fs.writeFileSync(
+      path.join(dir, 'breakfix-report.yaml'),
+      passConfig().replace('home: ./home', 'home: ./home-report').replace(/^(  dc1:\n)/m, '$1    report: true\n'),
+    );
     fs.writeFileSync(stampFile, `${summary.replace(/ \(c01 [^)]*\)/, '')}\n`);
     how = `generated in ${fmtSecs(Number(process.hrtime.bigint() - t0) / 1e9)}`;
   }
@@ -673,6 +678,17 @@ function passInputs(ctx) {
 
 function freshPassHome(ctx) {
   fs.rmSync(path.join(ctx.dir, 'pass', 'home'), { recursive: true, force: true });
+  fs.rmSync(path.join(ctx.dir, 'pass', 'home-report'), { recursive: true, force: true });
+}
+
+/** The pass with report: true wrote the day's report beside its plan. */
+function checkPassReport(ctx) {
+  const day = path.join(ctx.dir, 'pass', 'home-report', 'dc1', 'today');
+  const file = path.join(day, 'report.html');
+  if (!fs.existsSync(file)) return { ok: false, detail: 'no report.html in the day directory' };
+  const html = fs.readFileSync(file, 'utf8');
+  if (!html.includes('<svg') || /<script\b/i.test(html)) return { ok: false, detail: 'report.html has no chart, or a script' };
+  return { ok: true, detail: `report.html ${mb(Buffer.byteLength(html))}, with charts, no script` };
 }
 
 /** After the warm-up run: every source pulled, the 30 recipes derived, a budget row for every cluster and op. */
@@ -799,6 +815,21 @@ const CASES = [
     okCodes: [0, 3],
     target: { secs: 5 },
   },
+  {
+    name: 'pass-report',
+    title: 'the same dry pass with report: true (the day\'s HTML report rewritten) against the pass without it',
+    setup: passInputs,
+    ours: ['breakfix', '--config', 'pass/breakfix-report.yaml', 'pass', '--seed', '1'],
+    theirs: ['breakfix', '--config', 'pass/breakfix.yaml', 'pass', '--seed', '1'],
+    theirsLabel: 'pass without report',
+    theirsOkCodes: [0, 3],
+    beforeEach: freshPassHome,
+    check: checkPassReport,
+    okCodes: [0, 3],
+    runs: 3,
+    target: { ratio: 1.1 },
+    verify: false,
+  },
 ];
 
 // ---------------------------------------------------------------- measuring
@@ -892,7 +923,7 @@ function runCase(ctx, c) {
   } else {
     c.beforeEach?.(ctx);
     runOnce(ctx, c.ours, path.join(ctx.dir, `${c.name}.out`), c.okCodes); // warm-up, its output kept for the check
-    if (c.theirs) runOnce(ctx, c.theirs, '/dev/null');
+    if (c.theirs) runOnce(ctx, c.theirs, '/dev/null', c.theirsOkCodes);
   }
   if (c.check) {
     // The case's own check of what the warm-up run wrote.
@@ -905,7 +936,7 @@ function runCase(ctx, c) {
   for (let i = 0; i < runs; i++) {
     c.beforeEach?.(ctx);
     ours.push(runOnce(ctx, c.ours, '/dev/null', c.okCodes));
-    if (c.theirs) theirs.push(runOnce(ctx, c.theirs, '/dev/null'));
+    if (c.theirs) theirs.push(runOnce(ctx, c.theirs, '/dev/null', c.theirsOkCodes));
   }
   const sum = (rs) => ({
     secs: median(rs.map((r) => r.secs)),

@@ -416,8 +416,10 @@ describe('a source that hangs or fails for one pass', () => {
     // A clean first pass, so every source has a part to keep.
     const first = run(dc, ['loop', '--max-passes', '1', '--op', 'drain', '--seed', '5', '--verbose']);
     expect(first.code, first.out + first.err).toBe(0);
-    const exclude = path.join(dc.simDir, 'clusters', 'dw1', 'conf', 'dfs.exclude');
-    const excludedHosts = () => fs.readFileSync(exclude, 'utf8').split('\n').filter((l) => l && !l.startsWith('#'));
+    // The demo's dw1 NameNodes read a combined hosts file: a drain is DECOMMISSIONED there.
+    const hostsJson = path.join(dc.simDir, 'clusters', 'dw1', 'conf', 'dfs.hosts.json');
+    const excludedHosts = () =>
+      (JSON.parse(fs.readFileSync(hostsJson, 'utf8')) as Array<{ hostName: string; adminState?: string }>).filter((e) => e.adminState === 'DECOMMISSIONED').map((e) => e.hostName);
     const excludedBefore = excludedHosts();
     sim(dc, 'fault', 'hang', 'hdfs', 'dw1');
     sim(dc, 'fault', 'fail', 'yarn', 'dw2');
@@ -458,7 +460,7 @@ describe('a source that hangs or fails for one pass', () => {
     expect(plan3.budgets.find((b) => b.cluster === 'dw1' && b.op === 'drain')!.chosen).toBeGreaterThan(0);
     expect(next).toContainEqual(expect.stringMatching(/^applied dw1\.drain: \d+ ok$/));
     const drained = fs.readFileSync(path.join(dayDirOf(dc), 'plans', '3', 'dw1.drain'), 'utf8').split('\n').filter(Boolean);
-    // dw1's exclude file gained the hosts of pass 3 and nothing from the pass that failed.
+    // dw1's hosts file gained the hosts of pass 3 and nothing from the pass that failed.
     expect(excludedHosts().sort()).toEqual([...new Set([...excludedBefore, ...drained])].sort());
   });
 

@@ -213,7 +213,8 @@ describe('loop.lock with the real loop', () => {
 
   it('SIGINT during a pass lets the step finish, writes no plan, prints no summary of a pass that did not run', async () => {
     const mark = transcriptSize(dcDir);
-    const loop = startLoop(config, ['--every', '30s', '--op', 'drain']);
+    // --verbose: a line per source as each finishes, so the signal lands mid-pull.
+    const loop = startLoop(config, ['--every', '30s', '--op', 'drain', '--verbose']);
     const day = fs.readlinkSync(path.join(dcDir, 'today'));
     const plansBefore = fs.readdirSync(path.join(dcDir, day, 'plans'));
     await waitForTranscript(dcDir, / hdfs-dw1 /, loop, mark);
