@@ -34,50 +34,49 @@ export function changedGroups<T extends { group: string; count: number }>(points
   return [...seen].filter(([, s]) => s.size > 1).map(([g]) => g);
 }
 
-/** One small chart per group that changed over the day's passes, each with its own scale. */
-export function trendSpec(points: readonly CountPoint[]): TopLevelSpec | null {
-  const changed = new Set(changedGroups(points));
-  if (changed.size === 0) return null;
+/**
+ * Small multiples: one line chart per group that changed along `x` (passes of
+ * a day, or days), each with its own scale.
+ */
+function perGroupLines(values: Array<Record<string, string | number>>, x: Record<string, unknown>, color?: string): TopLevelSpec {
   return {
     config: CONFIG,
-    data: { values: points.filter((p) => changed.has(p.group)).map((p) => ({ group: p.group, pass: p.pass, count: p.count })) },
+    data: { values },
     facet: { field: 'group', type: 'nominal', title: null, header: { labelAnchor: 'start', labelFontWeight: 'bold', labelLimit: 200 } },
     columns: 3,
     spacing: { row: 12, column: 14 },
     spec: {
       width: 140,
       height: 64,
-      mark: { type: 'line', point: { size: 18 }, strokeWidth: 1.5 },
+      mark: { type: 'line', point: { size: 18 }, strokeWidth: 1.5, ...(color ? { color } : {}) },
       encoding: {
-        x: { field: 'pass', type: 'quantitative', title: 'pass', axis: { tickMinStep: 1, format: 'd' }, scale: { nice: false } },
+        x,
         y: { field: 'count', type: 'quantitative', title: null, scale: { zero: false }, axis: { tickCount: 3, format: 'd' } },
       },
     },
     resolve: { scale: { y: 'independent' } },
-  };
+  } as TopLevelSpec;
+}
+
+/** One small chart per group that changed over the day's passes, each with its own scale. */
+export function trendSpec(points: readonly CountPoint[]): TopLevelSpec | null {
+  const changed = new Set(changedGroups(points));
+  if (changed.size === 0) return null;
+  return perGroupLines(
+    points.filter((p) => changed.has(p.group)).map((p) => ({ group: p.group, pass: p.pass, count: p.count })),
+    { field: 'pass', type: 'quantitative', title: 'pass', axis: { tickMinStep: 1, format: 'd' }, scale: { nice: false } },
+  );
 }
 
 /** The last count of each day, per group that changed across the days. */
 export function daysSpec(points: readonly DayPoint[]): TopLevelSpec | null {
   const changed = new Set(changedGroups(points));
   if (changed.size === 0) return null;
-  return {
-    config: CONFIG,
-    data: { values: points.filter((p) => changed.has(p.group)).map((p) => ({ group: p.group, day: p.day, count: p.count })) },
-    facet: { field: 'group', type: 'nominal', title: null, header: { labelAnchor: 'start', labelFontWeight: 'bold', labelLimit: 200 } },
-    columns: 3,
-    spacing: { row: 12, column: 14 },
-    spec: {
-      width: 140,
-      height: 64,
-      mark: { type: 'line', point: { size: 18 }, strokeWidth: 1.5, color: '#7c3aed' },
-      encoding: {
-        x: { field: 'day', type: 'ordinal', title: null, axis: { labelAngle: -40, labelExpr: 'slice(datum.label, 5)' } },
-        y: { field: 'count', type: 'quantitative', title: null, scale: { zero: false }, axis: { tickCount: 3, format: 'd' } },
-      },
-    },
-    resolve: { scale: { y: 'independent' } },
-  };
+  return perGroupLines(
+    points.filter((p) => changed.has(p.group)).map((p) => ({ group: p.group, day: p.day, count: p.count })),
+    { field: 'day', type: 'ordinal', title: null, axis: { labelAngle: -40, labelExpr: 'slice(datum.label, 5)' } },
+    '#7c3aed',
+  );
 }
 
 /** Per cluster and op: the cap as a grey bar, what is busy and what was chosen stacked against it. */

@@ -95,13 +95,8 @@ export interface OpenRow {
   stuck: boolean;
 }
 
-export interface NeedsHumanRow {
-  host: string;
-  cluster: string;
-  op: string;
-  reason: string;
-  since: string;
-}
+import type { NeedsHumanRow } from '../policy/needs-human.js';
+export type { NeedsHumanRow };
 
 export interface DatacenterReport {
   dc: string;
