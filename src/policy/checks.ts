@@ -15,7 +15,7 @@ import {
   checkSwing,
   type Refusal,
 } from '../safety/invariants.js';
-import type { FleetState } from './plan.js';
+import type { FleetState } from './fleet.js';
 import type { Op, Policy } from './types.js';
 
 /**

@@ -1,4 +1,5 @@
-import type { HdfsState, HeadNodes, HealthRow, Refusal, SourceStatus } from '../safety/invariants.js';
+import type { Refusal } from '../safety/invariants.js';
+import type { FleetState } from './fleet.js';
 import { downGroupsOf, hostRefusal, opRefusals, resultRefusals, takenOutOfService, type ClusterView } from './checks.js';
 import { inServiceFloor } from '../safety/invariants.js';
 import { budgetFor, classify, type Budget } from './budget.js';
@@ -7,41 +8,7 @@ import { OPS, type Op, type Policy } from './types.js';
 import { rateLeft, type AppliedAction } from './rate.js';
 import { windowState, type WindowState } from './windows.js';
 
-/** What one op's expressions evaluated to this pass. */
-export interface OpSets {
-  candidates: ReadonlySet<string>;
-  busy: ReadonlySet<string>;
-  inFlight: ReadonlySet<string> | null;
-}
-
-/** Everything the planner looks at, already read from the day directory. */
-export interface FleetState {
-  /** host → cluster, from inventory.tsv. */
-  clusterOf: ReadonlyMap<string, string>;
-  rackOf: ReadonlyMap<string, string>;
-  datagroupOf: ReadonlyMap<string, string>;
-  clusterAttrs: ReadonlyMap<string, Record<string, string>>;
-  workers: ReadonlySet<string>;
-  health: ReadonlyMap<string, HealthRow>;
-  hdfs: HdfsState;
-  /** The policy's `down:` evaluated: hosts whose replicas are unavailable now. */
-  down: ReadonlySet<string>;
-  heads: HeadNodes;
-  opSets: ReadonlyMap<Op, OpSets>;
-  /** The sources each op depends on, with their state this pass. */
-  opSources: ReadonlyMap<Op, readonly SourceStatus[]>;
-  /** Sizes of the groups each op depends on: last pass and now. */
-  opGroupCounts: ReadonlyMap<Op, ReadonlyArray<{ group: string; before: number | null; after: number }>>;
-  allCount: number;
-  /** Earlier remediations of each host (applied plans). */
-  attempts: ReadonlyMap<string, readonly Date[]>;
-  /** What applied plans acted on, within the longest rate window: what the rates count. */
-  applied: ReadonlyArray<AppliedAction>;
-  /** Hosts in an applied plan still open, of any op: a host is worked on by one op at a time. */
-  inOpenPlan?: ReadonlySet<string>;
-  /** Hosts whose inventory data group is not their HDFS upgrade domain (the inventory's is used). */
-  datagroupDisagreements?: ReadonlyArray<{ host: string; cluster: string; inventory: string; upgradeDomain: string }>;
-}
+export type { FleetState, OpSets } from './fleet.js';
 
 export interface BudgetRow extends Budget {
   candidates: number;

@@ -1,6 +1,6 @@
 import type { Refusal } from '../safety/invariants.js';
 import { downGroupsOf, hostRefusal, opRefusals, resultRefusals, takenOutOfService, type ClusterView } from './checks.js';
-import type { FleetState } from './plan.js';
+import type { FleetState } from './fleet.js';
 import type { Op, Policy } from './types.js';
 
 /**

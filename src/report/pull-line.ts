@@ -1,4 +1,4 @@
-import type { SourceOutcome } from '../sources/pull.js';
+import type { SourceOutcome } from '../sources/types.js';
 
 /** The groups worth naming on a pull line: the largest few. */
 function summarize(o: SourceOutcome): string {

@@ -1,4 +1,8 @@
-import type { HostRule } from './types.js';
+/** The canonicalisation rule of the config (`hostnames:`). */
+export interface HostRule {
+  /** Appended to short names; null: short names are refused. */
+  domain: string | null;
+}
 
 const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
 const HOST = /^[a-z0-9][a-z0-9.-]*$/;

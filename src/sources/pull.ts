@@ -10,21 +10,9 @@ import type { LoadedSource } from './load.js';
 import type { Config, DatacenterConfig as DcConfig } from '../config/config.js';
 import { sourcesSummary } from '../report/summary.js';
 import { formatOutcome } from '../report/pull-line.js';
-import { SourceError, type HostRule, type Rejected, type SourceResult } from './types.js';
+import { SourceError, type HostRule, type Rejected, type SourceOutcome, type SourceResult } from './types.js';
 
-export type PullStatus = 'ok' | 'failed' | 'skipped';
-
-export interface SourceOutcome {
-  name: string;
-  type: string;
-  status: PullStatus;
-  seconds: number;
-  counts: Record<string, number>;
-  notes: string[];
-  rejected: Rejected[];
-  /** Why it failed or was skipped. */
-  reason?: string;
-}
+export type { PullStatus, SourceOutcome } from './types.js';
 
 export interface PullRun {
   dayDir: string;

@@ -1,11 +1,9 @@
 import type { ClusterConfig, DatacenterConfig } from '../config/config.js';
 import type { Field } from '../config/yamlsrc.js';
+import type { HostRule } from './hostnames.js';
 
-/** How every source turns a raw name into a canonical host (DESIGN §4). */
-export interface HostRule {
-  /** Appended to short names; null: short names are refused. */
-  domain: string | null;
-}
+/** How every source turns a raw name into a canonical host (DESIGN §4); defined beside the rule itself. */
+export type { HostRule } from './hostnames.js';
 
 /** A raw name a source saw but could not make canonical: reported, never passed on. */
 export interface Rejected {
@@ -89,4 +87,19 @@ export interface SourceType<C> {
 
 export function emptyResult(): SourceResult {
   return { groups: new Map(), tables: new Map(), rejected: [], notes: [] };
+}
+
+/** What one source's pull came to, for the pull lines and the pass. */
+export type PullStatus = 'ok' | 'failed' | 'skipped';
+
+export interface SourceOutcome {
+  name: string;
+  type: string;
+  status: PullStatus;
+  seconds: number;
+  counts: Record<string, number>;
+  notes: string[];
+  rejected: Rejected[];
+  /** Why it failed or was skipped. */
+  reason?: string;
 }
