@@ -31,6 +31,9 @@ const KNOWN: Record<string, number> = {
   SourceError: 1,
   AdapterError: 1,
   TableUnionError: 1,
+  NameNotUtf8Error: 2,
+  OutputWriteError: 1,
+  ByteOrderMarkError: 1,
 };
 
 /**

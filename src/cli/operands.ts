@@ -53,11 +53,15 @@ export function tableFileIn(dayDir: string, name: string): string {
  * (or tables, for `name[col=value]`), paths are files as given.
  */
 export class DayOpener implements OperandOpener {
+  /**
+   * @param keyed groups and paths are read as join reads its first file: in
+   *   order, and unique, by their first tab-separated field
+   */
   constructor(
     readonly dayDir: string,
     readonly cwd: string,
+    readonly keyed = false,
   ) {}
-
 
   private fileOf(o: Operand): string {
     switch (o.kind) {
@@ -97,15 +101,15 @@ export class DayOpener implements OperandOpener {
       if (!fs.existsSync(file)) {
         if (o.name.startsWith('plans.') && (OPS as readonly string[]).includes(o.name.slice(6))) {
           // No plan for this op has been applied and left open: the set is empty.
-          return new PlainCursor(memorySource(o.name, new Uint8Array(0)));
+          return new PlainCursor(memorySource(o.name, new Uint8Array(0)), this.keyed);
         }
         this.unknown(o.name, o.pos, false);
       }
-      return new PlainCursor(fileSource(file, displayPath(file, this.cwd)));
+      return new PlainCursor(fileSource(file, displayPath(file, this.cwd)), this.keyed);
     }
     if (o.kind === 'path') {
       const file = this.fileOf(o);
-      return new PlainCursor(fileSource(file, o.path));
+      return new PlainCursor(fileSource(file, o.path), this.keyed);
     }
     const file = this.fileOf(o);
     if (o.table.kind === 'name' && !fs.existsSync(file)) this.unknown(o.table.name, o.pos, true);

@@ -28,6 +28,17 @@ export class NotSortedError extends Error {
   }
 }
 
+/**
+ * An input that starts with a UTF-8 byte-order mark: its first line would
+ * compare as bytes EF BB BF + the host, and fail the order check or match nothing.
+ */
+export class ByteOrderMarkError extends Error {
+  constructor(readonly file: string) {
+    super(`${file}:1: starts with a UTF-8 byte-order mark (EF BB BF); strip it: sed -i '1s/^\\xEF\\xBB\\xBF//' ${file}`);
+    this.name = 'ByteOrderMarkError';
+  }
+}
+
 /** A parse error that knows where in the expression it happened. */
 export class ExpressionError extends Error {
   readonly expression: string;

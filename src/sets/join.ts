@@ -1,5 +1,4 @@
 import { compareBytes } from './compare.js';
-import type { Cursor } from './cursor.js';
 import { TableError } from './cursor.js';
 import type { LineCursor } from './lines.js';
 import type { LineOutput } from './output.js';
@@ -22,10 +21,13 @@ function fields(buf: Buffer, start: number, end: number): Array<[number, number]
 /**
  * The rows of a table whose key is in a group, as
  * `LC_ALL=C join --header -t $'\t' <(echo host; cat GROUP) TABLE` prints them:
- * a header `host` + the table's other columns, then each matching row. With
- * `pick`, only those columns, in that order.
+ * a header `host` + the table's other columns, then each matching row. A
+ * group line is keyed on its first tab-separated field, and its other fields
+ * follow the key, before the table's: group `a\tx` and row `a\t1` give
+ * `a\tx\t1`. With `pick`, the key and only those table columns, in that order.
+ * The group cursor must be keyed, so that its order is checked on the key.
  */
-export function joinGroupTable(group: Cursor, table: LineCursor, pick: string[] | null, out: LineOutput): void {
+export function joinGroupTable(group: LineCursor, table: LineCursor, pick: string[] | null, out: LineOutput): void {
   group.beforeMove = () => out.flushSpan();
   table.beforeMove = () => out.flushSpan();
   if (!table.next()) throw new TableError(`${table.label}: the table is empty; it needs a header line naming its columns`);
@@ -44,7 +46,7 @@ export function joinGroupTable(group: Cursor, table: LineCursor, pick: string[] 
   let g = group.next();
   let t = table.next();
   while (g && t) {
-    const c = compareBytes(group.buf, group.start, group.end, table.buf, table.start, table.keyStop);
+    const c = compareBytes(group.buf, group.start, group.keyStop, table.buf, table.start, table.keyStop);
     if (c < 0) g = group.next();
     else if (c > 0) t = table.next();
     else {
@@ -56,6 +58,13 @@ export function joinGroupTable(group: Cursor, table: LineCursor, pick: string[] 
           const f = fs[i];
           if (f) out.put(table.buf, f[0], f[1]);
         }
+        out.byte(10);
+        out.count++;
+      } else if (group.keyStop < group.end) {
+        // The group's other fields come between the key and the table's, each after its tab.
+        out.flushSpan();
+        out.put(group.buf, group.start, group.end);
+        out.put(table.buf, table.keyStop, table.end);
         out.byte(10);
         out.count++;
       } else {

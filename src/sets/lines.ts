@@ -1,5 +1,5 @@
 import { compareWords } from './compare.js';
-import { NotSortedError } from './errors.js';
+import { ByteOrderMarkError, NotSortedError } from './errors.js';
 
 /**
  * Where bytes come from. The engine does no I/O of its own: the caller hands in
@@ -126,6 +126,7 @@ export class LineCursor {
       scanFrom = this.scanResume;
     }
     this.lineNo++;
+    if (this.lineNo === 1 && this.startsWithBom()) throw new ByteOrderMarkError(this.source.label);
     this.keyEnd = this.end;
     if (this.keyed) {
       const tab = this.buf.indexOf(9, this.start);
@@ -145,6 +146,13 @@ export class LineCursor {
       }
     }
     return true;
+  }
+
+  /** The current line starts with EF BB BF, a UTF-8 byte-order mark. */
+  private startsWithBom(): boolean {
+    const b = this.buf;
+    const s = this.start;
+    return this.end - s >= 3 && b[s] === 0xef && b[s + 1] === 0xbb && b[s + 2] === 0xbf;
   }
 
   private scanResume = 0;

@@ -195,12 +195,16 @@ function uniqueRejected(rejected: Rejected[]): Rejected[] {
 // hdfs dfsadmin -report
 
 const SECTION = /^(Live|Dead|Decommissioning|Entering maintenance|In maintenance) datanodes \((\d+)\):\s*$/;
+/** Hadoop 2.0–2.4: the two lists are titled without a count; the totals line before them has the counts. */
+const UNCOUNTED_SECTION = /^(Live|Dead) datanodes:\s*$/;
+const AVAILABLE = /^Datanodes available:\s*(\d+)\s*\((\d+) total,\s*(\d+) dead\)\s*$/;
 const COUNTER = /^\s*(Under replicated blocks|Blocks with corrupt replicas|Missing blocks):\s*(\d+)\s*$/;
 
 interface Section {
   title: string;
   listing: Listing;
-  announced: number;
+  /** The `(N)` of the title; null for a Hadoop 2.0–2.4 title, checked against `Datanodes available:` instead. */
+  announced: number | null;
   found: number;
   line: number;
 }
@@ -220,11 +224,15 @@ interface NodeBlock {
  * Parses the text of `hdfs dfsadmin -report` (Hadoop 2 flat header or
  * Hadoop 3 `Replicated Blocks:` header). Lines before the first
  * `Configured Capacity:` (log4j, WARNING, `Safe mode is ON`) are skipped.
+ * Hadoop 2.0–2.4 title the lists `Live datanodes:` and `Dead datanodes:`
+ * without a count, after a `Datanodes available: L (T total, D dead)` line;
+ * 2.5 and later print `Live datanodes (N):` and no totals line.
  *
  * The report is refused, rather than read as fewer hosts, when it was cut
  * off: a node block with no `Decommission Status :` line, a status that is
- * not one of the five known ones (a line cut mid-word), or a section whose
- * `(N)` does not match the node blocks under it. A cut that falls exactly
+ * not one of the five known ones (a line cut mid-word), a section whose
+ * `(N)` does not match the node blocks under it, or (Hadoop 2.0–2.4) lists
+ * that do not add up to the `Datanodes available:` totals. A cut that falls exactly
  * between two sections cannot be seen in the text (empty sections are not
  * printed); the swing check of DESIGN §6.6 is the guard for that.
  */
@@ -253,6 +261,7 @@ export function parseDfsadminReport(text: string, cluster: string, rule: HostRul
   const blocks: NodeBlock[] = [];
   let section: Section | null = null;
   let block: NodeBlock | null = null;
+  let totals: { live: number; total: number; dead: number; line: number } | null = null;
 
   const close = () => {
     if (block && block.status === null) {
@@ -267,12 +276,25 @@ export function parseDfsadminReport(text: string, cluster: string, rule: HostRul
   for (let i = start; i < lines.length; i++) {
     const l = lines[i]!;
     const lineNo = i + 1;
-    const sec = SECTION.exec(l);
+    const sec = SECTION.exec(l) ?? UNCOUNTED_SECTION.exec(l);
     if (sec) {
       close();
       const title = sec[1]!;
       const listing: Listing = title === 'Live' ? 'live' : title === 'Dead' ? 'dead' : 'other';
-      section = { title, listing, announced: Number(sec[2]), found: 0, line: lineNo };
+      const announced = sec[2] === undefined ? null : Number(sec[2]);
+      if (announced === null && totals === null) {
+        throw new SourceError(
+          `line ${lineNo}: "${l.trim()}" has no "(N)" count, and no "Datanodes available: L (T total, D dead)" line ` +
+            `comes before it, as Hadoop 2.0–2.4 print; the report is garbled or its header was cut: ${RERUN}`,
+        );
+      }
+      if (announced !== null && totals !== null) {
+        throw new SourceError(
+          `line ${lineNo}: "${l.trim()}" has a count, but line ${totals.line} is the "Datanodes available:" line of ` +
+            `Hadoop 2.0–2.4, whose sections have none; no Hadoop prints both: is this two reports run together? ${RERUN}`,
+        );
+      }
+      section = { title, listing, announced, found: 0, line: lineNo };
       sections.push(section);
       continue;
     }
@@ -280,7 +302,14 @@ export function parseDfsadminReport(text: string, cluster: string, rule: HostRul
       // The header: Hadoop 3 indents the counters under "Replicated Blocks:", Hadoop 2 prints
       // them flat; the erasure-coded counters that follow have names of their own.
       if (/^Name:/.test(l)) {
-        throw new SourceError(`line ${lineNo}: a DataNode block outside any "... datanodes (N):" section; ${RERUN}`);
+        throw new SourceError(
+          `line ${lineNo}: a DataNode block outside any "... datanodes (N):" or "Live/Dead datanodes:" section; ${RERUN}`,
+        );
+      }
+      const av = AVAILABLE.exec(l);
+      if (av) {
+        totals = { live: Number(av[1]), total: Number(av[2]), dead: Number(av[3]), line: lineNo };
+        continue;
       }
       const c = COUNTER.exec(l);
       if (c && !counters.has(c[1]!)) counters.set(c[1]!, Number(c[2]));
@@ -305,13 +334,14 @@ export function parseDfsadminReport(text: string, cluster: string, rule: HostRul
   close();
 
   for (const s of sections) {
-    if (s.found !== s.announced) {
+    if (s.announced !== null && s.found !== s.announced) {
       throw new SourceError(
         `line ${s.line}: "${s.title} datanodes (${s.announced}):" announces ${s.announced} DataNodes but ${s.found} ` +
           `${s.found === 1 ? 'follows' : 'follow'}; the report was cut off or garbled: ${RERUN}`,
       );
     }
   }
+  if (totals !== null) checkTotals(totals, sections);
   const need = (key: string): number => {
     const v = counters.get(key);
     if (v === undefined) {
@@ -347,6 +377,27 @@ export function parseDfsadminReport(text: string, cluster: string, rule: HostRul
     if (host !== null) facts.push({ host, listing: b.section.listing, state, upgradeDomain: b.upgradeDomain });
   }
   return hdfsResult(facts, counts, cluster, hosts.rejected, blocks.length);
+}
+
+/**
+ * Hadoop 2.0–2.4 count the lists once, in `Datanodes available: L (T total,
+ * D dead)`: the Live and Dead lists must hold L and D blocks, and T = L + D.
+ */
+function checkTotals(totals: { live: number; total: number; dead: number; line: number }, sections: Section[]): void {
+  const at = `line ${totals.line}: "Datanodes available: ${totals.live} (${totals.total} total, ${totals.dead} dead)"`;
+  if (totals.live + totals.dead !== totals.total) {
+    throw new SourceError(`${at}: ${totals.live} live and ${totals.dead} dead do not make ${totals.total}; the line is garbled: ${RERUN}`);
+  }
+  const found = (listing: Listing) => sections.filter((s) => s.listing === listing).reduce((n, s) => n + s.found, 0);
+  for (const [what, listing, want] of [['live', 'live', totals.live], ['dead', 'dead', totals.dead]] as const) {
+    const n = found(listing);
+    if (n !== want) {
+      throw new SourceError(
+        `${at} announces ${want} ${what} DataNodes but the "${what === 'live' ? 'Live' : 'Dead'} datanodes:" list holds ${n}; ` +
+          `the report was cut off or garbled: ${RERUN}`,
+      );
+    }
+  }
 }
 
 /**

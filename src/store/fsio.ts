@@ -20,6 +20,39 @@ export class MissingInputError extends Error {
   }
 }
 
+/**
+ * A path operand whose name is not valid UTF-8: Node decoded its bytes from
+ * argv with U+FFFD in place of each bad one, and cannot get them back, so the
+ * file it would open is not the one named.
+ */
+export class NameNotUtf8Error extends Error {
+  constructor(readonly path: string) {
+    super(
+      `${path}: the name is not valid UTF-8 (Node cannot open it by its bytes); ` +
+        'rename it or pass it on stdin: breakfix q /dev/stdin < FILE',
+    );
+    this.name = 'NameNotUtf8Error';
+  }
+}
+
+/** Writing our standard output failed for a reason other than a closed pipe (a full disk, a quota). */
+export class OutputWriteError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'OutputWriteError';
+  }
+}
+
+const WRITE_ERRORS: Record<string, string> = {
+  ENOSPC: 'no space left on device',
+  EDQUOT: 'disk quota exceeded',
+  EFBIG: 'file too large',
+  EIO: 'input/output error',
+  EROFS: 'read-only file system',
+  EACCES: 'permission denied',
+  EBADF: 'not open for writing',
+};
+
 const pause = new Int32Array(new SharedArrayBuffer(4));
 /** A non-blocking descriptor said "try again": wait a moment without spinning. */
 function waitBriefly(): void {
@@ -28,6 +61,7 @@ function waitBriefly(): void {
 
 /** Opens a file for the set engine; `label` is what errors call it. */
 export function fileSource(path: string, label = path): ByteSource {
+  if (path.includes('\uFFFD')) throw new NameNotUtf8Error(label);
   let fd: number;
   try {
     fd = fs.openSync(path, 'r');
@@ -70,7 +104,11 @@ function fdSource(fd: number, label: string): ByteSource {
   };
 }
 
-/** Writes to a descriptor synchronously, riding out EAGAIN; EPIPE becomes BrokenPipe. */
+/**
+ * Writes to a descriptor synchronously, riding out EAGAIN; EPIPE becomes
+ * BrokenPipe, and any other failure on standard output an OutputWriteError
+ * that names it.
+ */
 export function fdWriter(fd: number): WriteFn {
   return (buf, start, end) => {
     let off = start;
@@ -78,10 +116,13 @@ export function fdWriter(fd: number): WriteFn {
       try {
         off += fs.writeSync(fd, buf, off, end - off);
       } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        if (code === 'EAGAIN') waitBriefly();
-        else if (code === 'EPIPE') throw new BrokenPipe();
-        else throw e;
+        const err = e as NodeJS.ErrnoException;
+        if (err.code === 'EAGAIN') waitBriefly();
+        else if (err.code === 'EPIPE') throw new BrokenPipe();
+        else if (fd === 1) {
+          const what = (err.code && WRITE_ERRORS[err.code]) ?? err.message;
+          throw new OutputWriteError(`standard output: ${what}${err.code ? ` (${err.code})` : ''}`);
+        } else throw e;
       }
     }
   };

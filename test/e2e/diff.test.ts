@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { breakfix, lines, tempDirs, writeFiles } from '../support/cli.js';
+import { breakfix, lines, tempDirs, utcDay, writeFiles } from '../support/cli.js';
 
 const tmp = tempDirs();
 const cells = (text: string) => text.trimEnd().split('\n').map((l) => l.trim().split(/\s+/));
@@ -103,6 +103,17 @@ describe('diff', () => {
     const r = breakfix([...home, 'diff', '--from', '2026-02-28', '--to', D2], { cwd });
     expect(r.code).toBe(2);
     expect(r.err).toContain('2026-02-28: no such day directory');
+  });
+
+  it('on a datacenter\'s first day, says there is nothing to compare yet and exits 0', () => {
+    const dir = tmp();
+    const today = utcDay(new Date());
+    writeFiles(dir, { [`H/dc1/2026-12-01/all`]: lines('a'), [`H/dc2/${today}/all`]: lines('a') });
+    const r = breakfix([...home, 'diff', '--from', '2026-11-30', '--to', '2026-12-01'], { cwd: dir });
+    expect([r.code, r.out, r.err]).toEqual([0, '', 'breakfix: no earlier day than 2026-12-01 in H/dc1: nothing to compare yet\n']);
+    // The defaults, --from yesterday --to today, on the first day.
+    const d = breakfix(['--home', 'H', '--dc', 'dc2', 'diff', 'all'], { cwd: dir });
+    expect([d.code, d.out, d.err]).toEqual([0, '', `breakfix: no earlier day than ${today} in H/dc2: nothing to compare yet\n`]);
   });
 
   it('needs a home', () => {

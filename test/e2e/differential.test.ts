@@ -193,6 +193,25 @@ describe('differential: bin/breakfix join against join --header in the C locale'
     }
   };
 
+  /**
+   * A group file keyed on its first field: a random subset of the keys in
+   * byte order, each line the key alone or followed by 1-3 fields (maybe empty,
+   * maybe 70 KB); sometimes without its last newline.
+   */
+  const groupWithFields = (r: Rand, keys: Buffer[]): Buffer => {
+    const chosen = keys.filter(() => r() < 0.7).sort(Buffer.compare);
+    const lines = chosen.map((k) => {
+      if (r() < 0.25) return k;
+      const extra = Array.from({ length: 1 + int(r, 3) }, () =>
+        r() < 0.15 ? Buffer.alloc(0) : r() < 0.03 ? Buffer.alloc(70_000, 'w') : randomLine(r, false, false),
+      );
+      return Buffer.concat([k, ...extra.flatMap((f) => [Buffer.from('\t'), f])]);
+    });
+    const parts = lines.flatMap((l) => [l, Buffer.from('\n')]);
+    if (parts.length && r() < 0.3) parts.pop();
+    return Buffer.concat(parts);
+  };
+
   beforeAll(() => {
     for (const seed of seeds) {
       const r = seedrandom(seed);
@@ -210,6 +229,7 @@ describe('differential: bin/breakfix join against join --header in the C locale'
       const table = Buffer.concat([Buffer.from(`${header}\n`), ...body.flatMap((b) => [b, Buffer.from('\n')])]);
       const dir = tmp('breakfix-join-');
       fs.writeFileSync(path.join(dir, 'g'), group);
+      fs.writeFileSync(path.join(dir, 'gf'), groupWithFields(r, keys));
       fs.writeFileSync(path.join(dir, 't.tsv'), r() < 0.3 && body.length ? table.subarray(0, table.length - 1) : table);
       dirs.set(seed, dir);
     }
@@ -218,16 +238,37 @@ describe('differential: bin/breakfix join against join --header in the C locale'
   it(`agrees on ${seeds.length} random group/table pairs`, async () => {
     const jobs = seeds.map((seed) => async () => {
       const dir = dirs.get(seed)!;
-      const [ours, gnu] = await Promise.all([
-        runAsync(BIN, ['join', './g', './t.tsv'], dir),
-        runAsync('bash', ['-c', "set -eo pipefail; join --header -t $'\\t' <(printf 'host\\n'; cat g) t.tsv"], dir),
-      ]);
-      if (gnu.code !== 0) return `${seed}: GNU join failed (${gnu.code}): ${gnu.stderr}`;
-      if (ours.code !== 0 || ours.stderr !== '') return `${seed}: breakfix exited ${ours.code}: ${ours.stderr}`;
-      if (!ours.stdout.equals(gnu.stdout)) return `${seed} in ${dir}: ${firstDifference(ours.stdout, gnu.stdout)}`;
-      return null;
+      return compareJoin(seed, dir, 'g');
     });
     const failures = (await pool(jobs)).filter((f) => f !== null);
     expect(failures).toEqual([]);
   });
+
+  it(`agrees on ${seeds.length} random group files whose lines have tab-separated fields`, async () => {
+    const jobs = seeds.map((seed) => async () => {
+      const dir = dirs.get(seed)!;
+      return compareJoin(`${seed} (fields)`, dir, 'gf');
+    });
+    const failures = (await pool(jobs)).filter((f) => f !== null);
+    expect(failures).toEqual([]);
+  });
+
+  it('exercised group lines with fields, with an empty field, and without fields', () => {
+    const all = [...dirs.values()].flatMap((d) => fs.readFileSync(path.join(d, 'gf')).toString('latin1').split('\n'));
+    expect(all.some((l) => l.split('\t').length >= 3)).toBe(true);
+    expect(all.some((l) => l.includes('\t\t') || l.endsWith('\t'))).toBe(true);
+    expect(all.some((l) => l.length > 0 && !l.includes('\t'))).toBe(true);
+  });
 });
+
+/** bin/breakfix join against GNU join on group file `group` and t.tsv in `dir`; a failure's description, or null. */
+async function compareJoin(name: string, dir: string, group: string): Promise<string | null> {
+  const [ours, gnu] = await Promise.all([
+    runAsync(BIN, ['join', `./${group}`, './t.tsv'], dir),
+    runAsync('bash', ['-c', `set -eo pipefail; join --header -t $'\\t' <(printf 'host\\n'; cat ${group}) t.tsv`], dir),
+  ]);
+  if (gnu.code !== 0) return `${name}: GNU join failed (${gnu.code}): ${gnu.stderr}`;
+  if (ours.code !== 0 || ours.stderr !== '') return `${name}: breakfix exited ${ours.code}: ${ours.stderr}`;
+  if (!ours.stdout.equals(gnu.stdout)) return `${name} in ${dir}: ${firstDifference(ours.stdout, gnu.stdout)}`;
+  return null;
+}

@@ -40,6 +40,23 @@ describe('join', () => {
     expect([r.code, r.out, r.err]).toEqual([0, 'host\tv\nb.x\t42\n', '']);
   });
 
+  it('keys a group file on its first field and prints its other fields after the key, as GNU join -t TAB', () => {
+    writeFiles(cwd, { notes: 'a.x\tdisk\nb.x\nc.x\tpsu\tT-7\n' });
+    const r = breakfix(['--home', 'H', 'join', './notes', 'inventory'], { cwd });
+    expect([r.code, r.err]).toEqual([0, '']);
+    expect(r.out).toBe('host\tcluster\track\tticket\na.x\tdisk\tdw1\tr1\t\nb.x\tdw2\tr2\tT-1\nc.x\tpsu\tT-7\tdw1\tr3\tT-2\n');
+  });
+
+  it('checks a group file\'s order on its first field', () => {
+    writeFiles(cwd, { 'notes-unsorted': 'c.x\tpsu\na.x\tdisk\n', 'notes-repeated': 'a.x\tdisk\na.x\tpsu\n' });
+    const r = breakfix(['--home', 'H', 'join', './notes-unsorted', 'inventory'], { cwd });
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('notes-unsorted:2: not sorted after "c.x\\tpsu"');
+    const d = breakfix(['--home', 'H', 'join', './notes-repeated', 'inventory'], { cwd });
+    expect(d.code).toBe(1);
+    expect(d.err).toContain('notes-repeated:2: not sorted after "a.x\\tdisk"');
+  });
+
   it('names an unknown column', () => {
     const r = breakfix(['--home', 'H', 'join', 'dead', 'inventory', '--fields', 'owner'], { cwd });
     expect(r.code).toBe(1);

@@ -149,6 +149,54 @@ describe('q with paths and no config or home (a drop-in for comm)', () => {
   });
 });
 
+describe('q: names, bytes and outputs it cannot take as they are', () => {
+  let cwd: string;
+  beforeAll(() => {
+    cwd = tmp();
+    writeFiles(cwd, {
+      a: lines('a1', 'b2'),
+      bom: Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('a1\nb2\n')]),
+      't.tsv': Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('host\tv\na1\t1\n')]),
+    });
+    fs.writeFileSync(Buffer.from(path.join(cwd, 'x\xff1'), 'latin1'), 'a1\n');
+  });
+
+  const NOT_UTF8 = ': the name is not valid UTF-8 (Node cannot open it by its bytes); rename it or pass it on stdin: breakfix q /dev/stdin < FILE\n';
+
+  // [the command line, after "$BIN", in bash; the name the error gives]
+  const notUtf8: Array<[string, string]> = [
+    [`q ./x$'\\xff'1`, './x\ufffd1'],
+    [`q "./a - ./x"$'\\xff'1`, './x\ufffd1'],
+    [`join ./x$'\\xff'1 ./t.tsv`, './x\ufffd1'],
+    [`join ./a ./x$'\\xff'1.tsv`, './x\ufffd1.tsv'],
+  ];
+  it.each(notUtf8)('refuses a name that is not UTF-8, and says how to read it: %s', (args, shown) => {
+    const r = bash(`"$BIN" ${args}`, cwd);
+    expect([r.code, r.out, r.err]).toEqual([2, '', `breakfix: ${shown}${NOT_UTF8}`]);
+  });
+
+  it('reads such a file on stdin, as the message says', () => {
+    const r = bash(`"$BIN" q /dev/stdin < ./x$'\\xff'1`, cwd);
+    expect([r.code, r.out, r.err]).toEqual([0, 'a1\n', '']);
+  });
+
+  it('names a UTF-8 byte-order mark at the start of an operand, and how to strip it', () => {
+    const r = breakfix(['q', './a | ./bom'], { cwd });
+    expect([r.code, r.out]).toEqual([1, '']);
+    expect(r.err).toBe("breakfix: ./bom:1: starts with a UTF-8 byte-order mark (EF BB BF); strip it: sed -i '1s/^\\xEF\\xBB\\xBF//' ./bom\n");
+    const t = breakfix(['join', './a', './t.tsv'], { cwd });
+    expect(t.code).toBe(1);
+    expect(t.err).toContain('./t.tsv:1: starts with a UTF-8 byte-order mark (EF BB BF)');
+  });
+
+  it('names a write error on standard output, and still exits 0 on a closed pipe', () => {
+    const full = bash('"$BIN" q ./a > /dev/full', cwd);
+    expect([full.code, full.err]).toEqual([1, 'breakfix: standard output: no space left on device (ENOSPC)\n']);
+    const closed = bash('set -o pipefail; "$BIN" q ./a | true', cwd);
+    expect([closed.code, closed.err]).toEqual([0, '']);
+  });
+});
+
 describe('q --sample', () => {
   let cwd: string;
   const all: string[] = [];
@@ -262,5 +310,37 @@ describe('q in a home', () => {
     const r = breakfix(['--home', 'H', '--day', '2020-01-01', 'q', 'all'], { cwd });
     expect(r.code).toBe(1);
     expect(r.err).toContain('unknown group "all"');
+  });
+});
+
+describe('q with @node sets and --fold', () => {
+  let cwd: string;
+  beforeAll(() => {
+    cwd = tmp();
+    writeFiles(cwd, { dead: lines('dw1-dn003.dc1.example.com', 'gw1.dc1.example.com') });
+  });
+
+  it('takes a node set as an operand and folds the result as nodeset -f does', () => {
+    const plain = breakfix(['q', '@dw1-dn[001-004,010].dc1.example.com,gw1.dc1.example.com - dead'], { cwd });
+    expect([plain.code, plain.out, plain.err]).toEqual([0, lines('dw1-dn001.dc1.example.com', 'dw1-dn002.dc1.example.com', 'dw1-dn004.dc1.example.com', 'dw1-dn010.dc1.example.com'), '']);
+    const folded = breakfix(['q', '--fold', '@dw1-dn[001-004,010].dc1.example.com - dead | @dw2-dn[1-2].dc1.example.com'], { cwd });
+    expect([folded.code, folded.out, folded.err]).toEqual([0, 'dw1-dn[001-002,004,010].dc1.example.com,dw2-dn[1-2].dc1.example.com\n', '']);
+    const empty = breakfix(['q', '--fold', 'dead - dead'], { cwd });
+    expect([empty.code, empty.out]).toEqual([0, '\n']);
+  });
+
+  it('says which operand it read when a node set lacks its "@" or names a short host', () => {
+    const bare = breakfix(['q', 'dw1-dn[001-004].dc1.example.com'], { cwd });
+    expect(bare.code).toBe(2);
+    expect(bare.err).toMatch(/in the table selection dw1-dn\[\.\.\.\]: .*for a node set put "@" before it: @dw1-dn\[001-004\]\.dc1\.example\.com/);
+    const short = breakfix(['q', '@dn[1-2]'], { cwd });
+    expect(short.code).toBe(2);
+    expect(short.err).toMatch(/in the node set @dn\[1-2\]: "dn1" is not a canonical host name: a short name/);
+  });
+
+  it('refuses --fold with --count or --json', () => {
+    const r = breakfix(['q', '--fold', '--count', 'dead'], { cwd });
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--fold .* does not go with --count or --json/);
   });
 });

@@ -13,14 +13,14 @@ const feeds: Array<[string, Feed]> = [
   [
     'whole reads',
     (label, data) => ({
-      group: () => new PlainCursor(memorySource(label, asBytes(data))),
+      group: () => new PlainCursor(memorySource(label, asBytes(data)), true),
       table: () => new LineCursor(memorySource(label, asBytes(data)), true, true),
     }),
   ],
   [
     'reads of 1-7 bytes into a 4-byte buffer',
     (label, data) => ({
-      group: () => new PlainCursor(chunkySource(label, asBytes(data), seedrandom(label), 7), false, false, 4),
+      group: () => new PlainCursor(chunkySource(label, asBytes(data), seedrandom(label), 7), true, false, 4),
       table: () => new LineCursor(chunkySource(label, asBytes(data), seedrandom(label), 7), true, true, 4),
     }),
   ],
@@ -78,6 +78,26 @@ describe.each(feeds)('joinGroupTable, %s', (_n, feed) => {
 
   it('refuses a table without a header', () => {
     expect(() => join(feed, 'a\n', '')).toThrow(/table.tsv: the table is empty/);
+  });
+
+  // GNU join -t TAB keys a group line on its first field and prints its other fields after the key.
+  const groupFields: Array<[name: string, group: string, pick: string[] | null, expected: string[]]> = [
+    ['a second field', 'a\tx\n', null, ['a\tx\tdw1\tr1\t']],
+    ['several fields', 'b\tp\tq\n', null, ['b\tp\tq\tdw2\tr2\tT-1']],
+    ['an empty second field', 'a\t\n', null, ['a\t\tdw1\tr1\t']],
+    ['lines with and without fields, mixed', 'a\nb\tx\nc\ne\ty\tz\n', null, ['a\tdw1\tr1\t', 'b\tx\tdw2\tr2\tT-1', 'c\tdw1', 'e\ty\tz\tdw3\tr5\tT-9']],
+    ['a key that is a prefix of a table key does not match', 'ab\tx\nc\tz\n', null, ['c\tz\tdw1']],
+    ['--fields: the key and the table columns only', 'a\tx\nb\ty\n', ['rack'], ['a\tr1', 'b\tr2']],
+  ];
+  it.each(groupFields)('keys a group line on its first field: %s', (_name, group, pick, expected) => {
+    expect(join(feed, group, table, pick)).toBe([pick ? `host\t${pick.join('\t')}` : 'host\tcluster\track\tticket', ...expected, ''].join('\n'));
+  });
+
+  it('checks a keyed group\'s order on its first field, as join does', () => {
+    // Whole lines "a\x01\tx" < "a\ty", but keys "a" < "a\x01": sorted by key, not by line.
+    expect(join(feed, 'a\ty\na\x01\tx\n', 'host\tv\na\t1\n')).toBe('host\tv\na\ty\t1\n');
+    expect(() => join(feed, 'a\x01\tx\na\ty\n', 'host\tv\na\t1\n')).toThrow('group:2: not sorted after "a\\u0001\\tx"');
+    expect(() => join(feed, 'a\tx\na\ty\n', 'host\tv\na\t1\n')).toThrow(NotSortedError);
   });
 
   it('checks the order of both inputs to their ends', () => {

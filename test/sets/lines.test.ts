@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import seedrandom from 'seedrandom';
+import { ByteOrderMarkError } from '../../src/sets/errors.js';
 import { LineCursor, memorySource, type ByteSource } from '../../src/sets/lines.js';
 import { chunkySource, groupBytes, notSorted } from '../support/engine.js';
 
@@ -42,6 +43,24 @@ describe.each(feeds)('LineCursor with %s', (_name, open) => {
     expect(c.next()).toBe(false);
     expect(c.done).toBe(true);
     expect(c.next()).toBe(false);
+  });
+
+  const BOM = '\xef\xbb\xbf';
+  const bomCases: Array<[name: string, data: string, refused: boolean]> = [
+    ['a byte-order mark before the first line', `${BOM}a\nb\n`, true],
+    ['a byte-order mark that is the whole first line', `${BOM}\na\n`, true],
+    ['a byte-order mark on a one-line file without a newline', `${BOM}a`, true],
+    ['a byte-order mark on a later line', `a\n${BOM}b\n`, false],
+    ['the first two bytes of one only', '\xef\xbba\n', false],
+  ];
+  it.each(bomCases)('%s: refused %s', (_name, data, refused) => {
+    const read = () => linesOf(open('g', Buffer.from(data, 'latin1')));
+    if (!refused) {
+      expect(read()).toHaveLength(data.split('\n').filter(Boolean).length);
+      return;
+    }
+    expect(read).toThrow(ByteOrderMarkError);
+    expect(read).toThrow("g:1: starts with a UTF-8 byte-order mark (EF BB BF); strip it: sed -i '1s/^\\xEF\\xBB\\xBF//' g");
   });
 
   it('keeps every byte: high bytes, invalid UTF-8, NUL, spaces, CR, tabs', () => {

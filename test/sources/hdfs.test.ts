@@ -235,6 +235,61 @@ describe('parseDfsadminReport', () => {
     expect(r.rejected).toEqual([{ raw: 'dn01 (Hostname of DataNode 10.20.1.11:50010)', reason: expect.stringContaining('short name') }]);
   });
 
+  describe('Hadoop 2.0–2.4: uncounted sections checked against "Datanodes available:"', () => {
+    const v22 = fixture('dfsadmin-report-hadoop2.2.txt');
+    const totals = (l: number, t: number, d: number) => `Datanodes available: ${l} (${t} total, ${d} dead)\n\n`;
+    const uncounted = (title: string, ...nodes: string[]) => `${title} datanodes:\n${nodes.join('')}`;
+    const live1 = node('10.20.1.11:50010 (dn01.prod.example.com)', 'dn01', 'Normal');
+    const live2 = node('10.20.1.12:50010 (dn02.prod.example.com)', 'dn02', 'Decommission in progress');
+    const dead1 = node('10.20.1.16:50010 (dn06.prod.example.com)', 'dn06', 'Normal');
+    const HEADER22 = HADOOP2_HEADER.replace('Missing blocks (with replication factor 1): 5\n', '');
+
+    it('reads the Hadoop 2.2 sample: prod without its maintenance nodes', () => {
+      const r = parseDfsadminReport(v22, 'prod', RULE);
+      expect(groupsOf(r)).toEqual({
+        'hdfs-live': fq('dn01', 'dn02', 'dn03', 'dn05'),
+        'hdfs-in-service': fq('dn01', 'dn02'),
+        'hdfs-decommissioning': fq('dn03'),
+        'hdfs-decommissioned': fq('dn05'),
+        'hdfs-maintenance': [],
+        'hdfs-dead': fq('dn06', 'dn08'),
+        'hdfs-entering-maintenance': [],
+        'hdfs-in-maintenance': [],
+      });
+      expect(healthOf(r)).toEqual({ ...PROD_HEALTH, live: '4', dead: '2' });
+      expect(r.rejected).toEqual([]);
+    });
+
+    const accepted: Array<[name: string, text: string, live: string[], dead: string[]]> = [
+      ['live and dead', HEADER22 + totals(2, 3, 1) + uncounted('Live', live1, live2) + uncounted('Dead', dead1), fq('dn01', 'dn02'), fq('dn06')],
+      ['no dead list when none is dead', HEADER22 + totals(1, 1, 0) + uncounted('Live', live1), fq('dn01'), []],
+      ['no live list when all are dead', HEADER22 + totals(0, 1, 1) + uncounted('Dead', dead1), [], fq('dn06')],
+      ['CRLF line endings', (HEADER22 + totals(1, 2, 1) + uncounted('Live', live1) + uncounted('Dead', dead1)).replace(/\n/g, '\r\n'), fq('dn01'), fq('dn06')],
+    ];
+    it.each(accepted)('accepts %s', (_name, text, live, dead) => {
+      const r = parseDfsadminReport(text, 'prod', RULE);
+      expect(r.groups.get('hdfs-live')).toEqual(live);
+      expect(r.groups.get('hdfs-dead')).toEqual(dead);
+    });
+
+    const refused: Array<[name: string, text: string, message: string]> = [
+      ['a title without count and no totals line', HEADER22 + uncounted('Live', live1), '"Live datanodes:" has no "(N)" count, and no "Datanodes available: L (T total, D dead)" line'],
+      ['fewer live blocks than the totals', HEADER22 + totals(2, 2, 0) + uncounted('Live', live1), 'announces 2 live DataNodes but the "Live datanodes:" list holds 1'],
+      ['more live blocks than the totals', HEADER22 + totals(1, 1, 0) + uncounted('Live', live1, live2), 'announces 1 live DataNodes but the "Live datanodes:" list holds 2'],
+      ['a dead list cut off', HEADER22 + totals(1, 2, 1) + uncounted('Live', live1), 'announces 1 dead DataNodes but the "Dead datanodes:" list holds 0'],
+      ['totals that do not add up', HEADER22 + totals(1, 3, 1) + uncounted('Live', live1) + uncounted('Dead', dead1), '1 live and 1 dead do not make 3'],
+      ['a counted section after the totals line', HEADER22 + totals(1, 1, 0) + section('Live', live1), 'line 13: "Live datanodes (1):" has a count, but line 11 is the "Datanodes available:" line'],
+      ['a node block before any section', HEADER22 + totals(1, 1, 0) + live1, 'a DataNode block outside any'],
+      ['the sample cut inside the dead list', cutBefore(v22, 'Name: 10.20.1.18'), 'announces 2 dead DataNodes but the "Dead datanodes:" list holds 1'],
+      ['the sample cut before the dead list', cutBefore(v22, 'Dead datanodes:'), 'announces 2 dead DataNodes but the "Dead datanodes:" list holds 0'],
+    ];
+    it.each(refused)('refuses %s', (_name, text, message) => {
+      const e = errorOf(() => parseDfsadminReport(text, 'prod', RULE));
+      expect(e.message).toContain(message);
+      expect(e.message).toContain('run it again');
+    });
+  });
+
   describe('refuses', () => {
     const full = fixture('dfsadmin-report.txt');
 

@@ -5,7 +5,7 @@ import { mergeCursors } from '../../sets/evaluate.js';
 import { memorySource } from '../../sets/lines.js';
 import { LineOutput } from '../../sets/output.js';
 import { fdWriter, fileSource, writeErr, writeOut } from '../../store/fsio.js';
-import { listEntries, resolveDayDir } from '../../store/layout.js';
+import { listDays, listEntries, resolveDayDir } from '../../store/layout.js';
 import { renderTable } from '../../report/table.js';
 import { displayPath, resolveScope, UsageError, type Deps, type GlobalOptions } from '../context.js';
 import { UnknownNameError, nearestNames } from '../operands.js';
@@ -46,7 +46,16 @@ export async function run(args: unknown[], opts: DiffOptions, g: GlobalOptions, 
   if (!scope.dcDir) throw new UsageError('diff compares two days: give --home (or $BREAKFIX_HOME, or a config)');
   const fromDir = resolveDayDir(scope.dcDir, opts.from, deps.now());
   const toDir = scope.dayDir;
-  for (const d of [fromDir, toDir]) if (!fs.existsSync(d)) throw new UsageError(`${displayPath(d, deps.cwd)}: no such day directory`);
+  if (!fs.existsSync(toDir)) throw new UsageError(`${displayPath(toDir, deps.cwd)}: no such day directory`);
+  if (!fs.existsSync(fromDir)) {
+    // A datacenter's first day has nothing before it: that is no error.
+    const toDay = path.basename(fs.realpathSync(toDir));
+    if (!listDays(scope.dcDir).some((d) => d < toDay)) {
+      writeErr(`breakfix: no earlier day than ${toDay} in ${displayPath(scope.dcDir, deps.cwd)}: nothing to compare yet\n`);
+      return 0;
+    }
+    throw new UsageError(`${displayPath(fromDir, deps.cwd)}: no such day directory`);
+  }
   const groupsOf = (d: string) => listEntries(d).filter((e) => e.kind === 'group').map((e) => e.name);
   const fromNames = new Set(groupsOf(fromDir));
   const toNames = new Set(groupsOf(toDir));

@@ -21,7 +21,8 @@ export async function run(args: unknown[], opts: JoinOptions, g: GlobalOptions, 
   if (groupExpr.kind !== 'name' && groupExpr.kind !== 'path') {
     throw new UsageError(`join takes one group or path, not an expression; write it to a file first: breakfix q '${groupArg}' > /tmp/g`);
   }
-  const group = new DayOpener(scope.dayDir, deps.cwd).open(groupExpr) as PlainCursor;
+  // GNU join keys the group on its first tab-separated field, like the table.
+  const group = new DayOpener(scope.dayDir, deps.cwd, true).open(groupExpr) as PlainCursor;
   let tableFile: string;
   let label: string;
   if (tableArg.includes('/')) {
