@@ -109,7 +109,4 @@ function pickDatacenter(dcOpt: string | undefined, config: Config | null, home: 
 }
 
 /** A path as a person would type it from where they stand. */
-export function displayPath(p: string, cwd: string): string {
-  const rel = path.relative(cwd, p);
-  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : p;
-}
+export { displayPath } from '../store/fsio.js';

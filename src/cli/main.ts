@@ -63,6 +63,7 @@ export function buildProgram(deps: Deps, done: (code: number) => void): Command 
     .option('--seed <seed>', 'seed for --sample, to repeat a pick')
     .option('--day <day>', 'today, yesterday or YYYY-MM-DD')
     .option('--json', 'print {expression, count, hosts} as JSON')
+    .option('--fold', 'print the hosts as one folded node set, as nodeset -f does: dw1-dn[001-004].dc1.example.com')
     .allowExcessArguments(false)
     .action(lazy(() => import('./commands/q.js')));
 
@@ -148,6 +149,7 @@ export function buildProgram(deps: Deps, done: (code: number) => void): Command 
     .command('exec')
     .description('run a command on the hosts of an expression: exec EXPR -- CMD [ARG...]')
     .argument('<expr...>', 'the hosts: a set expression')
+    .option('--merge', 'print each distinct output once under its folded hosts, as clush -b does')
     .action(lazy(() => ops().then((m) => m.exec)));
 
   program

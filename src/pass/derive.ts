@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { DayOpener, UnknownNameError } from '../cli/operands.js';
+import { DayOpener, UnknownNameError } from '../store/operands.js';
 import { evaluateTo, prepare } from '../sets/evaluate.js';
 import { operandsOf, parseExpression } from '../sets/parse.js';
 import { writeMerged } from '../store/group.js';

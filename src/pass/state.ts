@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { DatacenterConfig } from '../config/config.js';
-import { DayOpener } from '../cli/operands.js';
+import { DayOpener } from '../store/operands.js';
 import { evaluateEach, prepare } from '../sets/evaluate.js';
 import { operandsOf, parseExpression } from '../sets/parse.js';
 import { lastPassCounts } from '../store/counts.js';

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { BudgetRow, Plan } from '../policy/plan.js';
 import type { Refusal } from '../safety/invariants.js';
+import { foldedParts } from '../sets/nodeset.js';
 import type { SourceOutcome } from '../sources/pull.js';
 import { formatOutcome } from './pull-line.js';
 import { renderTable } from './table.js';
@@ -59,6 +60,16 @@ export function foldNames(names: Iterable<string>, max = 8): string {
   return all.length > max ? `${all.slice(0, max).join(' ')} (+${all.length - max} more)` : all.join(' ');
 }
 
+/**
+ * Host names folded as `nodeset -f` prints them (`dw1-dn[001-004].dc1.example.com,gw1.dc1`),
+ * so they can be pasted to clush -w; past `max` node sets, `(+N more)`.
+ * Cluster names keep foldNames: they are read, not pasted.
+ */
+export function foldHosts(hosts: Iterable<string>, max = 8): string {
+  const parts = foldedParts(hosts);
+  return parts.length > max ? `${parts.slice(0, max).join(',')} (+${parts.length - max} more)` : parts.join(',');
+}
+
 /** The pull in one line, plus a line per source that failed or left names out. */
 export function sourcesSummary(outcomes: readonly SourceOutcome[], wallSeconds: number): string {
   const width = Math.max(0, ...outcomes.map((o) => o.name.length));
@@ -110,7 +121,7 @@ export function refusalLines(refusals: readonly Refusal[]): string[] {
     .map((rs) => {
       const first = rs[0]!;
       const hosts = rs.filter((r) => r.host).map((r) => r.host!);
-      return `refused invariant ${first.invariant} ${first.op} x${rs.length} in ${foldNames(rs.map((r) => r.cluster))}${hosts.length ? ` (hosts ${foldNames(hosts, 4)})` : ''}: ${first.message}`;
+      return `refused invariant ${first.invariant} ${first.op} x${rs.length} in ${foldNames(rs.map((r) => r.cluster))}${hosts.length ? ` (hosts ${foldHosts(hosts, 4)})` : ''}: ${first.message}`;
     });
   return lines.length > SUMMARY_REFUSALS ? [...lines.slice(0, SUMMARY_REFUSALS), `... ${lines.length - SUMMARY_REFUSALS} more kinds of refusal in plan.json`] : lines;
 }

@@ -1,6 +1,7 @@
 import { compareBytes, compareWords } from './compare.js';
-import type { Cursor } from './cursor.js';
-import type { Expr, Operand } from './parse.js';
+import { PlainCursor, type Cursor } from './cursor.js';
+import { memorySource } from './lines.js';
+import type { Expr, Leaf, NodesetOperand, Operand } from './parse.js';
 import { LineOutput } from './output.js';
 
 /**
@@ -115,7 +116,7 @@ function mergeTwo(a: Cursor, b: Cursor, visit: (mask: number, from: number) => v
 }
 
 /** Compiles an expression into a test over "which operands hold this line". */
-function compile(expr: Expr, index: (o: Operand) => number): (mask: number) => boolean {
+function compile(expr: Expr, index: (o: Leaf) => number): (mask: number) => boolean {
   if (expr.kind !== 'binary') {
     const bit = 1 << index(expr);
     return (mask) => (mask & bit) !== 0;
@@ -140,18 +141,25 @@ export interface Plan {
   member: (mask: number) => boolean;
 }
 
+/** A node set written in the expression is read from memory, as sorted lines. */
+function nodesetCursor(o: NodesetOperand): Cursor {
+  return new PlainCursor(memorySource(`@${o.text}`, Buffer.from(o.hosts.map((h) => `${h}\n`).join(''))), false);
+}
+
 /** Opens every distinct operand once and compiles the expression over them. */
-export function prepare(expr: Expr, opener: OperandOpener, operands: Operand[]): Plan {
+export function prepare(expr: Expr, opener: OperandOpener, operands: Leaf[]): Plan {
   const keys = new Map<string, number>();
   const cursors: Cursor[] = [];
+  // "\0" cannot start a file name, so a node set never shares a key with a file.
+  const keyOf = (o: Leaf) => (o.kind === 'nodeset' ? `\0@${o.hosts.join(' ')}` : opener.keyOf(o));
   for (const o of operands) {
-    const key = opener.keyOf(o);
+    const key = keyOf(o);
     if (!keys.has(key)) {
       keys.set(key, cursors.length);
-      cursors.push(opener.open(o));
+      cursors.push(o.kind === 'nodeset' ? nodesetCursor(o) : opener.open(o));
     }
   }
-  const test = compile(expr, (o) => keys.get(opener.keyOf(o))!);
+  const test = compile(expr, (o) => keys.get(keyOf(o))!);
   let member = test;
   if (cursors.length <= 16) {
     const table = new Uint8Array(1 << cursors.length);

@@ -1,4 +1,7 @@
+import { canonicalHost, isCanonicalHost } from '../sources/hostnames.js';
+import { compareBytes } from './compare.js';
 import { ExpressionError } from './errors.js';
+import { expandNodeset, NodesetError } from './nodeset.js';
 
 export type SetOp = '-' | '&' | '^' | '|';
 
@@ -20,7 +23,18 @@ export interface SelectOperand {
   value: string;
   pos: number;
 }
+/** The operands an OperandOpener reads from the day directory or the file system. */
 export type Operand = NameOperand | PathOperand | SelectOperand;
+/** `@dw1-dn[001-004].dc1.example.com`: a ClusterShell node set written in the expression. */
+export interface NodesetOperand {
+  kind: 'nodeset';
+  /** As written, without the `@`. */
+  text: string;
+  /** Expanded, in byte order, unique; every one a canonical host name. */
+  hosts: string[];
+  pos: number;
+}
+export type Leaf = Operand | NodesetOperand;
 export interface BinaryExpr {
   kind: 'binary';
   op: SetOp;
@@ -28,7 +42,7 @@ export interface BinaryExpr {
   right: Expr;
   pos: number;
 }
-export type Expr = Operand | BinaryExpr;
+export type Expr = Leaf | BinaryExpr;
 
 /** Python's precedence for sets: `-` binds tightest, then `&`, `^`, `|`. */
 const PRECEDENCE: Record<SetOp, number> = { '-': 4, '&': 3, '^': 2, '|': 1 };
@@ -43,7 +57,7 @@ type Token =
   | { t: 'op'; op: SetOp; pos: number }
   | { t: '('; pos: number }
   | { t: ')'; pos: number }
-  | { t: 'operand'; operand: Operand; pos: number }
+  | { t: 'operand'; operand: Leaf; pos: number }
   | { t: 'end'; pos: number };
 
 /**
@@ -74,8 +88,9 @@ class Lexer {
       return { t: '(', pos: start };
     }
     if (c === ')' || SYMBOLS.has(c) || c === '[') {
-      this.fail(start, `expected a group name, a path or "(" but found "${c}"`);
+      this.fail(start, `expected a group name, a path, an @node set or "(" but found "${c}"`);
     }
+    if (c === '@') return { t: 'operand', operand: this.nodeset(), pos: start };
     let end = start;
     while (end < this.src.length && !STOP.has(this.src[end]!)) end++;
     const word = this.src.slice(start, end);
@@ -100,12 +115,51 @@ class Lexer {
     return { t: 'operand', operand, pos: start };
   }
 
+  /**
+   * `@dw1-dn[001-004,010].dc1.example.com`: runs to a space, `(`, `)`, `&`,
+   * `|` or `^` outside brackets; a `-` or `,` belongs to the node set.
+   */
+  private nodeset(): NodesetOperand {
+    const at = this.pos;
+    let i = at + 1;
+    let depth = 0;
+    for (; i < this.src.length; i++) {
+      const ch = this.src[i]!;
+      if (ch === '[') depth++;
+      else if (ch === ']') depth--;
+      else if (depth <= 0 && STOP.has(ch)) break;
+    }
+    const text = this.src.slice(at + 1, i);
+    this.pos = i;
+    const seen = `the node set @${text}`;
+    if (text === '') this.fail(at, 'expected a node set after "@", e.g. @dw1-dn[001-004].dc1.example.com');
+    let names: string[];
+    try {
+      names = expandNodeset(text);
+    } catch (e) {
+      if (e instanceof NodesetError) this.fail(at + 1 + e.pos, `in ${seen}: ${e.reason}`);
+      throw e;
+    }
+    for (const name of names) {
+      if (isCanonicalHost(name)) continue;
+      const why = !name.includes('.') && /^[a-z0-9-]+$/.test(name) ? 'a short name: a node set names hosts in full, e.g. @dw1-dn[001-004].dc1.example.com' : (canonicalHost(name, { domain: null }).error ?? 'not in canonical form (lower case, fully qualified)');
+      const group = /^[a-z0-9_][a-z0-9_.-]*$/.test(text) && !text.includes('.') ? `; "@" takes a node set of host names, not a ClusterShell group: a breakfix group is written without "@" (${text})` : '';
+      this.fail(at, `in ${seen}: "${name}" is not a canonical host name: ${why}${group}`);
+    }
+    const hosts = [...new Set(names)].sort((a, b) => {
+      const x = Buffer.from(a);
+      const y = Buffer.from(b);
+      return compareBytes(x, 0, x.length, y, 0, y.length);
+    });
+    return { kind: 'nodeset', text, hosts, pos: at };
+  }
+
   /** `table[column=value]`, `[column!=value]`, `[column~regex]`; the value runs to the matching `]`. */
   private selector(table: NameOperand | PathOperand): SelectOperand {
     const open = this.pos;
     this.pos++;
     const col = COLUMN_RE.exec(this.src.slice(this.pos));
-    if (!col) this.fail(this.pos, 'expected a column name after "["');
+    if (!col) this.fail(this.pos, `in the table selection ${this.src.slice(table.pos, open)}[...]: expected a column name after "["${this.nodesetHint(table, open)}`);
     const column = col[0];
     this.pos += column.length;
     let test: SelectOperand['test'];
@@ -116,7 +170,8 @@ class Lexer {
       test = this.src[this.pos] as '=' | '~';
       this.pos += 1;
     } else {
-      this.fail(this.pos, 'expected "=", "!=" or "~" after the column name');
+      const hint = this.nodesetHint(table, open);
+      this.fail(hint ? open : this.pos, `in the table selection ${this.src.slice(table.pos, open)}[...]: expected "=", "!=" or "~" after the column name${hint}`);
     }
     const valueStart = this.pos;
     let depth = 0;
@@ -133,17 +188,26 @@ class Lexer {
         depth--;
       }
     }
-    if (i >= this.src.length) this.fail(open, 'this "[" is never closed with "]"');
+    if (i >= this.src.length) this.fail(open, `in the table selection ${this.src.slice(table.pos, open)}[...]: this "[" is never closed with "]"`);
     const value = this.src.slice(valueStart, i);
     this.pos = i + 1;
     if (test === '~') {
       try {
         new RegExp(value);
       } catch (e) {
-        this.fail(valueStart, `not a valid regular expression: ${(e as Error).message}`);
+        this.fail(valueStart, `in the table selection ${this.src.slice(table.pos, open)}[...]: not a valid regular expression: ${(e as Error).message}`);
       }
     }
     return { kind: 'select', table, column, test, value, pos: table.pos };
+  }
+
+  /** `name[001-004]` looks like a node set: say how to write one. */
+  private nodesetHint(table: NameOperand | PathOperand, open: number): string {
+    const m = /^\[[0-9][0-9,\-/]*\]/.exec(this.src.slice(open));
+    if (!m) return '';
+    let end = open + m[0].length;
+    while (end < this.src.length && !STOP.has(this.src[end]!)) end++;
+    return `; for a node set put "@" before it: @${this.src.slice(table.pos, end)}`;
   }
 
   /** The next token where an operator, `)` or the end may stand. */
@@ -217,7 +281,7 @@ export function parseExpression(src: string): Expr {
 }
 
 /** Every operand of an expression, left to right. */
-export function operandsOf(expr: Expr): Operand[] {
+export function operandsOf(expr: Expr): Leaf[] {
   if (expr.kind === 'binary') return [...operandsOf(expr.left), ...operandsOf(expr.right)];
   return [expr];
 }
@@ -233,5 +297,7 @@ export function formatExpression(expr: Expr): string {
       return expr.path;
     case 'select':
       return `${formatExpression(expr.table)}[${expr.column}${expr.test}${expr.value}]`;
+    case 'nodeset':
+      return `@${expr.text}`;
   }
 }

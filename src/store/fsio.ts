@@ -1,3 +1,4 @@
+import path from 'node:path';
 import fs from 'node:fs';
 import type { ByteSource } from '../sets/lines.js';
 import type { WriteFn } from '../sets/output.js';
@@ -141,4 +142,10 @@ export function writeErr(text: string): void {
   } catch {
     // nowhere left to report to
   }
+}
+
+/** A path as a person reads it: relative to `cwd` when it lies below it, absolute otherwise. */
+export function displayPath(p: string, cwd: string): string {
+  const rel = path.relative(cwd, p);
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : p;
 }

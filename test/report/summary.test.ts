@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import type { BudgetRow, Plan } from '../../src/policy/plan.js';
 import type { Refusal } from '../../src/safety/invariants.js';
-import { foldNames, planSummary, refusalLines, sourcesSummary, SUMMARY_REFUSALS } from '../../src/report/summary.js';
+import { foldHosts, foldNames, planSummary, refusalLines, sourcesSummary, SUMMARY_REFUSALS } from '../../src/report/summary.js';
 import type { SourceOutcome } from '../../src/sources/pull.js';
 
 describe('foldNames', () => {
@@ -93,5 +93,14 @@ describe('planSummary at the size of a large datacenter', () => {
   it('counts the rows it does not print, and where they are', () => {
     expect(text).toMatch(/^\.\.\. 68 more row\(s\) with a choice, a refusal or a limit: --verbose, or dc1\/2026-12-01\/plans\/3\/plan\.json$/m);
     expect(text).not.toContain('chosen c01.drain:');
+  });
+});
+
+describe('foldHosts', () => {
+  it('folds as nodeset -f does, commas between node sets', () => {
+    expect(foldHosts(['dw1-dn002.dc1', 'dw1-dn001.dc1', 'dw1-dn010.dc1', 'gw.dc1'])).toBe('dw1-dn[001-002,010].dc1,gw.dc1');
+  });
+  it('cuts after max node sets', () => {
+    expect(foldHosts(['a.x', 'b.x', 'c1.x', 'c2.x'], 2)).toBe('a.x,b.x (+1 more)');
   });
 });

@@ -263,3 +263,24 @@ describe('output', () => {
     expect(out.count).toBe(6);
   });
 });
+
+describe('@node set operands', () => {
+  const hosts = { all: 'n1.x\nn2.x\nn3.x\nn4.x\n', dead: 'n2.x\n' };
+  it.each([
+    ['all - @n[3-4].x', 'n1.x\nn2.x\n'],
+    ['@n[1-5].x - all', 'n5.x\n'],
+    ['@n[2,4].x & all - dead', 'n4.x\n'],
+    ['@n[09-11].x | dead', 'n09.x\nn10.x\nn11.x\nn2.x\n'],
+    ['@n[1-2].x ^ @n[2-3].x', 'n1.x\nn3.x\n'],
+  ])('%s', (expr, want) => {
+    expect(run(expr, hosts).toString()).toBe(want);
+  });
+
+  it('reads the same node set once, without asking the opener', () => {
+    const opener = new MemoryOpener(hosts);
+    const e = parseExpression('@n[1-2].x - dead | @n[1-2].x');
+    const plan = prepare(e, opener, operandsOf(e));
+    expect(opener.opened).toEqual(['dead']);
+    expect(plan.cursors.length).toBe(2);
+  });
+});

@@ -203,3 +203,49 @@ describe('parseExpression: errors', () => {
     expect(lines).toEqual(['group names are lower case', '  all - Hdfs-dead', `  ${' '.repeat(6)}^`]);
   });
 });
+
+describe('parseExpression: @node sets', () => {
+  it('expands a node set as nodeset -e does, sorted in byte order and unique', () => {
+    const e = parseExpression('@dw1-dn[010,001-003].dc1.example.com,dw1-dn002.dc1.example.com - b');
+    expect(formatExpression(e)).toBe('(@dw1-dn[010,001-003].dc1.example.com,dw1-dn002.dc1.example.com - b)');
+    const [ns] = operandsOf(e);
+    expect(ns).toEqual({
+      kind: 'nodeset',
+      text: 'dw1-dn[010,001-003].dc1.example.com,dw1-dn002.dc1.example.com',
+      hosts: ['dw1-dn001.dc1.example.com', 'dw1-dn002.dc1.example.com', 'dw1-dn003.dc1.example.com', 'dw1-dn010.dc1.example.com'],
+      pos: 0,
+    });
+  });
+
+  it('sorts by bytes, not by number', () => {
+    const [ns] = operandsOf(parseExpression('@n[8-11].x'));
+    expect(ns).toMatchObject({ hosts: ['n10.x', 'n11.x', 'n8.x', 'n9.x'] });
+  });
+
+  it('ends at a space, a parenthesis or an operator outside brackets; "-" and "," belong to it', () => {
+    expect(formatExpression(parseExpression('(@a[1-2].x|b)&@c-[1,3].y'))).toBe('((@a[1-2].x | b) & @c-[1,3].y)');
+    expect(formatExpression(parseExpression('@a1.x -b'))).toBe('(@a1.x - b)');
+  });
+
+  it('keeps table selections apart', () => {
+    expect(operandsOf(parseExpression('inventory[cluster=dw1] & @h[1-2].x')).map((o) => o.kind)).toEqual(['select', 'nodeset']);
+  });
+
+  const errors: Array<[string, number, RegExp]> = [
+    ['@', 0, /expected a node set after "@"/],
+    ['a - @ b', 4, /expected a node set after "@"/],
+    ['@n[2-1].x', 3, /in the node set @n\[2-1\]\.x: "2-1": the range runs backwards/],
+    ['@n[1-2.x', 2, /in the node set @n\[1-2\.x: this "\[" is never closed/],
+    ['@n[a].x', 3, /in the node set .*"a" is not a number or a range/],
+    ['@n[1-2]', 0, /in the node set @n\[1-2\]: "n1" is not a canonical host name: a short name/],
+    ['@N1.x', 0, /"N1\.x" is not a canonical host name/],
+    ['@hadoop', 0, /not a ClusterShell group: a breakfix group is written without "@" \(hadoop\)/],
+    ['dw1-dn[001-004].x', 6, /in the table selection dw1-dn\[\.\.\.\]: .* for a node set put "@" before it: @dw1-dn\[001-004\]\.x/],
+    ['t[c x]', 3, /in the table selection t\[\.\.\.\]: expected "=", "!=" or "~"/],
+  ];
+  it.each(errors)('%j fails at %i', (src, pos, reason) => {
+    const e = errorOf(src);
+    expect(e.reason).toMatch(reason);
+    expect(e.position).toBe(pos);
+  });
+});

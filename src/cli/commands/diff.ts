@@ -8,7 +8,7 @@ import { fdWriter, fileSource, writeErr, writeOut } from '../../store/fsio.js';
 import { listDays, listEntries, resolveDayDir } from '../../store/layout.js';
 import { renderTable } from '../../report/table.js';
 import { displayPath, resolveScope, UsageError, type Deps, type GlobalOptions } from '../context.js';
-import { UnknownNameError, nearestNames } from '../operands.js';
+import { UnknownNameError, nearestNames } from '../../store/operands.js';
 
 export interface DiffOptions {
   from: string;

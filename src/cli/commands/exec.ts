@@ -1,7 +1,10 @@
 import { timeStamp } from '../../store/layout.js';
 import path from 'node:path';
 import { isatty } from 'node:tty';
+import fs from 'node:fs';
 import { evaluateToSet } from '../../pass/state.js';
+import { mergedOutputs } from '../../report/merged.js';
+import { foldNodeset } from '../../sets/nodeset.js';
 import { writeErr, writeOut } from '../../store/fsio.js';
 import { displayPath, resolveScope, UsageError, type Deps, type GlobalOptions } from '../context.js';
 
@@ -10,8 +13,10 @@ import { displayPath, resolveScope, UsageError, type Deps, type GlobalOptions } 
  * `breakfix exec EXPR -- CMD [ARG...]`: runs a command on the hosts of an
  * expression through the configured adapter. Ends with
  * `ok N failed N timeout N unreachable N`; exit 0 only when all were ok.
+ * With `--merge`, each distinct output is printed once under its folded
+ * hosts (clush -b); the per-host files are written all the same.
  */
-export async function run(args: unknown[], _opts: Record<string, never>, g: GlobalOptions, deps: Deps): Promise<number> {
+export async function run(args: unknown[], opts: { merge?: boolean }, g: GlobalOptions, deps: Deps): Promise<number> {
   const words = (args[0] as string[]) ?? [];
   const argv = deps.rest ?? [];
   if (argv.length === 0) throw new UsageError('exec needs a command after --: breakfix exec EXPR -- CMD [ARG...]');
@@ -54,11 +59,23 @@ export async function run(args: unknown[], _opts: Record<string, never>, g: Glob
             writeErr(`\r[${'#'.repeat(fill)}${'.'.repeat(width - fill)}] ${done}/${total}`);
             if (done === total) writeErr('\n');
           }
-        } else {
+        } else if (!opts.merge) {
           writeOut(`${r.status.padEnd(11)} ${r.host} exit ${r.exitCode ?? '-'} ${r.seconds.toFixed(2)}s\n`);
         }
       },
     });
+    if (opts.merge) {
+      const outputs = new Map<string, Buffer>();
+      for (const r of out.results) {
+        const file = path.join(out.outDir, `${r.host}.out`);
+        outputs.set(r.host, fs.existsSync(file) ? fs.readFileSync(file) : Buffer.alloc(0));
+      }
+      writeOut(mergedOutputs(outputs));
+      for (const status of ['failed', 'timeout', 'unreachable'] as const) {
+        const hs = out.results.filter((r) => r.status === status).map((r) => r.host);
+        if (hs.length) writeOut(`${status.padEnd(11)} ${foldNodeset(hs)} (${hs.length})\n`);
+      }
+    }
     for (const r of out.refused) writeOut(`refused     "${r.raw}": ${r.reason} (invariant 7: only canonical host names reach a command)\n`);
     writeOut(`output in ${displayPath(out.outDir, deps.cwd)}\n`);
     writeOut(`${summaryLine(out.counts)}\n`);

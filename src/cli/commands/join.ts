@@ -6,7 +6,7 @@ import { LineOutput } from '../../sets/output.js';
 import { parseExpression } from '../../sets/parse.js';
 import { fdWriter, fileSource } from '../../store/fsio.js';
 import { displayPath, resolveScope, UsageError, type Deps, type GlobalOptions } from '../context.js';
-import { DayOpener, tableFileIn } from '../operands.js';
+import { DayOpener, tableFileIn } from '../../store/operands.js';
 
 export interface JoinOptions {
   fields?: string;

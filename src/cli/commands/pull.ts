@@ -1,7 +1,7 @@
 import { writeOut } from '../../store/fsio.js';
 import { ensureDayDir } from '../../store/layout.js';
 import { displayPath, resolveScope, UsageError, type Deps, type GlobalOptions } from '../context.js';
-import { nearestNames } from '../operands.js';
+import { nearestNames } from '../../store/operands.js';
 
 export interface PullOptions {
   force?: boolean;

@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { evaluateCount, evaluateEach, evaluateSample, evaluateTo, prepare } from '../../sets/evaluate.js';
+import { foldNodeset } from '../../sets/nodeset.js';
 import { LineOutput } from '../../sets/output.js';
 import { operandsOf, parseExpression } from '../../sets/parse.js';
 import { fdWriter, writeErr } from '../../store/fsio.js';
-import { resolveScope, type Deps, type GlobalOptions } from '../context.js';
-import { DayOpener } from '../operands.js';
+import { resolveScope, UsageError, type Deps, type GlobalOptions } from '../context.js';
+import { DayOpener } from '../../store/operands.js';
 
 export interface QOptions {
   count?: boolean;
@@ -12,12 +13,14 @@ export interface QOptions {
   seed?: string;
   day?: string;
   json?: boolean;
+  fold?: boolean;
 }
 
 /** `breakfix q EXPR...`: streams the hosts of a set expression, one per line. */
 export async function run(args: unknown[], opts: QOptions, g: GlobalOptions, deps: Deps): Promise<number> {
   const words = (args[0] as string[]) ?? [];
   const text = words.join(' ');
+  if (opts.fold && (opts.count || opts.json)) throw new UsageError('--fold prints the hosts as one node set; it does not go with --count or --json');
   const expr = parseExpression(text);
   const scope = await resolveScope(g, deps, opts.day ?? g.day);
   const opener = new DayOpener(scope.dayDir, deps.cwd);
@@ -31,12 +34,23 @@ export async function run(args: unknown[], opts: QOptions, g: GlobalOptions, dep
     const { lines, total } = evaluateSample(plan, opts.sample, seedrandom(seed));
     if (opts.count) out.text(`${lines.length}\n`);
     else if (opts.json) out.text(JSON.stringify({ expression: text, seed, total, count: lines.length, hosts: lines.map((l) => l.toString()) }) + '\n');
+    else if (opts.fold) out.text(`${foldNodeset(lines.map((l) => l.toString('utf8')))}\n`);
     else for (const l of lines) out.line(l, 0, l.length);
     out.flush();
     return 0;
   }
   if (opts.count) {
     out.text(`${evaluateCount(plan)}\n`);
+    out.flush();
+    return 0;
+  }
+  if (opts.fold) {
+    // Folding needs every name of a pattern at once: the result is held in memory.
+    const hosts: string[] = [];
+    evaluateEach(plan, (buf, start, end) => {
+      hosts.push(buf.toString('utf8', start, end));
+    });
+    out.text(`${foldNodeset(hosts)}\n`);
     out.flush();
     return 0;
   }

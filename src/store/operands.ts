@@ -5,9 +5,8 @@ import { PlainCursor, rowTest, SelectCursor } from '../sets/cursor.js';
 import type { OperandOpener } from '../sets/evaluate.js';
 import { LineCursor, memorySource } from '../sets/lines.js';
 import type { Operand } from '../sets/parse.js';
-import { fileSource } from '../store/fsio.js';
-import { listEntries } from '../store/layout.js';
-import { displayPath } from './context.js';
+import { displayPath, fileSource } from './fsio.js';
+import { listEntries } from './layout.js';
 
 export const OPS = ['drain', 'rekick', 'reboot', 'firmware', 'burnin', 'return'] as const;
 
