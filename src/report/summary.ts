@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { BudgetRow, Plan } from '../policy/plan.js';
 import type { Refusal } from '../safety/invariants.js';
 import { foldedParts } from '../sets/nodeset.js';
-import type { SourceOutcome } from '../sources/pull.js';
+import type { SourceOutcome } from '../sources/types.js';
 import { formatOutcome } from './pull-line.js';
 import { renderTable } from './table.js';
 
