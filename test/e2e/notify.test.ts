@@ -5,24 +5,16 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { BIN, cleanEnv, tempDirs } from '../support/cli.js';
-import { startHook, type Hook } from '../support/webhook.js';
+import { hooksClosedAfterEach } from '../support/webhook.js';
 
 const tempDir = tempDirs();
 const TOKEN_PATH = '/hooks/T000/B000/SECRET';
 // Each test builds a demo datacenter and runs passes of it: give a loaded machine room.
 const SLOW = 240_000;
 const STAMP = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z) /;
-const hooks: Hook[] = [];
-afterEach(async () => {
-  for (const h of hooks.splice(0)) await h.close();
-});
-async function hook(...args: Parameters<typeof startHook>): Promise<Hook> {
-  const h = await startHook(...args);
-  hooks.push(h);
-  return h;
-}
+const hook = hooksClosedAfterEach();
 
 interface Dc {
   dir: string;

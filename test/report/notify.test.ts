@@ -4,7 +4,7 @@
 // the config key `notify:`.
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadConfig, type NotifyConfig } from '../../src/config/config.js';
 import { ConfigError } from '../../src/config/errors.js';
 import { fold, notifyMessage, passEvents, warningsOf, type NotifyEvent, type PassFacts } from '../../src/report/notify.js';
@@ -12,19 +12,11 @@ import { NOTIFY_STATE, notifyAfterPass } from '../../src/report/notify-pass.js';
 import { postJson, redactUrl, scrubUrl } from '../../src/report/webhook.js';
 import { lines, tempDirs, writeFiles } from '../support/cli.js';
 import { thrown } from '../support/thrown.js';
-import { startHook, type Hook } from '../support/webhook.js';
+import { hooksClosedAfterEach, startHook } from '../support/webhook.js';
 
 const tempDir = tempDirs();
 const TOKEN_PATH = '/hooks/T000/B000/SECRET';
-const hooks: Hook[] = [];
-afterEach(async () => {
-  for (const h of hooks.splice(0)) await h.close();
-});
-async function hook(...args: Parameters<typeof startHook>): Promise<Hook> {
-  const h = await startHook(...args);
-  hooks.push(h);
-  return h;
-}
+const hook = hooksClosedAfterEach();
 
 const NO_FACTS: PassFacts = { summary: null, refusals: [], stuck: [], needsHuman: [], sourceFailures: [], applied: [], paused: null };
 
@@ -172,10 +164,10 @@ describe('postJson', () => {
   });
 
   it('says why when nothing listens, without the path', async () => {
-    const h = await hook();
+    // Not tracked: closed here, so nothing listens on its port.
+    const h = await startHook();
     const url = `${h.base}${TOKEN_PATH}`;
     await h.close();
-    hooks.pop();
     const r = await postJson(url, {}, { timeoutMs: 1500, backoffMs: 50 });
     expect(r.delivered).toBe(false);
     expect(r.tries).toBe(3);

@@ -1,6 +1,7 @@
 // A webhook on 127.0.0.1 that a test starts: it records every request and
 // answers as told (a status, or never).
 import http from 'node:http';
+import { afterEach } from 'vitest';
 import type net from 'node:net';
 
 export interface Received {
@@ -60,4 +61,17 @@ export function startHook(answer: (n: number, req: Received) => Answer = () => (
       });
     });
   });
+}
+
+/** startHook for a test file: every hook started by a test is closed after it. */
+export function hooksClosedAfterEach(): (...args: Parameters<typeof startHook>) => Promise<Hook> {
+  const hooks: Hook[] = [];
+  afterEach(async () => {
+    for (const h of hooks.splice(0)) await h.close();
+  });
+  return async (...args) => {
+    const h = await startHook(...args);
+    hooks.push(h);
+    return h;
+  };
 }
