@@ -185,6 +185,25 @@ export function buildProgram(deps: Deps, done: (code: number) => void): Command 
     .action(lazy(() => ops().then((m) => m.release)));
 
   program
+    .command('replay')
+    .description('rebuild a pass\'s plan from its recorded inputs (byte for byte), or under another policy with --policy')
+    .requiredOption('--pass <n>', 'the pass of the day', intArg('--pass'))
+    .option('--day <day>', 'today, yesterday or YYYY-MM-DD')
+    .option('--policy <dir>', 'what this pass would have done under the policy in dir')
+    .option('--json', 'print JSON')
+    .action(lazy(() => ops().then((m) => m.replay)));
+
+  program
+    .command('simulate')
+    .description('what each recorded pass would have chosen under another policy, per op and cluster')
+    .requiredOption('--policy <dir>', 'the policy to try')
+    .option('--days <n>', 'the last n days (default 7)', intArg('--days'))
+    .option('--from <day>', 'the first day (YYYY-MM-DD)')
+    .option('--to <day>', 'the last day (YYYY-MM-DD; default today)')
+    .option('--json', 'print JSON')
+    .action(lazy(() => ops().then((m) => m.simulate)));
+
+  program
     .command('trend')
     .description('numbers and a sparkline per group over passes or days')
     .argument('[groups...]', 'groups (default: every group that changed)')

@@ -18,3 +18,5 @@ export * as resume from './commands/resume.js';
 export * as release from './commands/release.js';
 export * as status from './commands/status.js';
 export * as report from './commands/report.js';
+export * as replay from './commands/replay.js';
+export * as simulate from './commands/simulate.js';

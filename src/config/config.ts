@@ -69,9 +69,14 @@ export interface Config {
   domain: string | null;
   datacenters: Map<string, DatacenterConfig>;
   yaml: YamlFile;
+  /** `history: { keep }`: how long each pass's recorded inputs are kept (0: passes are not recorded). */
+  history: { keepMs: number };
 }
 
-const TOP = ['home', 'policy', 'hostnames', 'datacenters'] as const;
+/** How long recorded passes are kept when the config does not say: a month of incident reviews. */
+export const HISTORY_KEEP_DEFAULT_MS = 30 * 86_400_000;
+
+const TOP = ['home', 'policy', 'hostnames', 'datacenters', 'history'] as const;
 const DC = ['clusters', 'sources', 'exec', 'kerberos', 'metrics', 'notify', 'report'] as const;
 const CLUSTER = [
   'namenodes',
@@ -228,5 +233,16 @@ export function loadConfig(file: string): Config {
     domain,
     datacenters,
     yaml,
+    history: parseHistory(top.get('history')),
   };
+}
+
+function parseHistory(f: Field | undefined): { keepMs: number } {
+  if (!f) return { keepMs: HISTORY_KEEP_DEFAULT_MS };
+  const k = f.map(['keep']).get('keep');
+  if (!k) return { keepMs: HISTORY_KEEP_DEFAULT_MS };
+  const ms = k.duration();
+  if (ms === 0) return { keepMs: 0 };
+  if (ms < 86_400_000) k.fail('expected 0 (record nothing) or at least 1d: records are kept and removed by whole days');
+  return { keepMs: ms };
 }

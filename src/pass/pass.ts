@@ -9,6 +9,8 @@ import { nextPass } from '../store/plans.js';
 import { checkPause, stuckPlans, windowBlock, writeStuckGroups } from './controls.js';
 import { pauseLine } from '../store/pause.js';
 import { formatPlan, runPlan } from './run-plan.js';
+import { expireHistory } from './record.js';
+import { HISTORY } from '../store/history.js';
 import { readFleetState, type SourceRun } from './state.js';
 import type { FleetState } from '../policy/plan.js';
 
@@ -97,12 +99,19 @@ export async function runPass(o: PassOptions): Promise<PassResult> {
     now: o.now(),
     sources: run,
     stuck,
+    record: { configFile: o.config.file, keepMs: o.config.history.keepMs },
     extra: {
       paused: pause.paused ? { ...(pause.pause ?? {}), file: pause.file, errors: pause.errors } : null,
       stuck: stuck.map((x) => ({ host: x.host, cluster: x.cluster, op: x.op, since: x.since, why: x.why })),
     },
   });
   o.say(formatPlan(planned.plan, planned.dir, o.cwd, planned.seedDrawn, Boolean(o.verbose)));
+  if (o.verbose && planned.recorded) {
+    const r = planned.recorded;
+    o.say(`recorded ${r.inputs} inputs in ${HISTORY}/: ${r.full} whole, ${r.delta} as deltas, ${r.same} unchanged; ${r.bytes} bytes\n`);
+  }
+  const expired = expireHistory(o.dcDir, o.now(), o.config.history.keepMs);
+  if (expired) o.say(`history: removed ${expired.removed} recorded input(s) (${expired.bytes} bytes) that only passes up to ${expired.through} needed (history.keep)\n`);
   for (const x of stuck) o.say(`warning stuck: ${x.op} ${x.host} (${x.cluster}): ${x.why}\n`);
   if (planned.needsHuman.length > 0) o.say(`needs-human: ${planned.needsHuman.length} host(s) in ${path.join(path.basename(dayDir), 'needs-human.tsv')}: ${planned.needsHuman.slice(0, 5).map((r) => r.host).join(' ')}${planned.needsHuman.length > 5 ? ' ...' : ''}\n`);
   let code = failed.length > 0 || planned.plan.refusals.length > 0 ? 3 : 0;

@@ -10,7 +10,8 @@ import { writeGroup } from '../store/group.js';
 import { listEntries } from '../store/layout.js';
 import { readMeta } from '../store/meta.js';
 import { nextPass, writePlanFiles } from '../store/plans.js';
-import { readFleetState, type SourceRun } from './state.js';
+import { dcFacts, readFleetState, readPlanHistory, type SourceRun } from './state.js';
+import { recordPass, type RecordStats } from './record.js';
 import { stuckPlans, writeNeedsHuman, type StuckPlan } from './controls.js';
 import { loadOpen } from './open-store.js';
 import type { NeedsHumanRow } from '../policy/needs-human.js';
@@ -30,6 +31,8 @@ export interface PlanRun {
   extra?: Record<string, unknown>;
   /** Plans open past their timeout, for needs-human.tsv (read from open.json when not given). */
   stuck?: StuckPlan[];
+  /** Record the pass's inputs in the datacenter's history store (`history.keep` above 0). */
+  record?: { configFile: string | null; keepMs: number };
 }
 
 export interface PlanOutcome {
@@ -40,6 +43,8 @@ export interface PlanOutcome {
   state: FleetState;
   /** The rows of needs-human.tsv this pass wrote. */
   needsHuman: NeedsHumanRow[];
+  /** What recording the inputs stored, when it did. */
+  recorded: RecordStats | null;
 }
 
 /** The JSON of plan.json: the pinned keys first, then what helps explain them. */
@@ -90,9 +95,16 @@ export async function runPlan(r: PlanRun): Promise<PlanOutcome> {
   const seedDrawn = r.seed === null;
   const seed = r.seed ?? randomBytes(4).toString('hex');
   const ops = r.ops ?? OPS.filter((op) => r.policy.operations.has(op));
-  const state = readFleetState({ dayDir: r.dayDir, dcDir: r.dcDir, cwd: r.cwd, policy: r.policy, dc: r.dc, ops, sources: r.sources, now: r.now });
+  const history = readPlanHistory(r.dayDir, r.dcDir, r.policy, r.now);
+  const facts = dcFacts(r.dc);
+  const state = readFleetState({ dayDir: r.dayDir, dcDir: r.dcDir, cwd: r.cwd, policy: r.policy, dc: r.dc, ops, sources: r.sources, now: r.now, history, facts });
   const pass = nextPass(r.dayDir);
   const plan = buildPlan({ policy: r.policy, state, random: seedrandom(seed), now: r.now, seed, pass, dryRun: r.dryRun, ops });
+  let recorded: RecordStats | null = null;
+  if (r.dcDir && r.record && r.record.keepMs > 0) {
+    // Before plan.json: every pass with a plan.json and an inputs.json can be rebuilt from what this names.
+    recorded = recordPass({ dcDir: r.dcDir, dayDir: r.dayDir, pass, time: plan.time, seed, dryRun: r.dryRun, ops, policy: r.policy, configFile: r.record.configFile, sources: r.sources, history, facts, extra: r.extra ?? {} });
+  }
   const dir = writePlanFiles(r.dayDir, { pass, chosen: plan.chosen, json: { ...planJson(plan), ...(r.extra ?? {}) }, time: plan.time });
   let needsHuman: NeedsHumanRow[] = [];
   if (r.dcDir) {
@@ -108,7 +120,7 @@ export async function runPlan(r: PlanRun): Promise<PlanOutcome> {
     if (m) rows.push({ pass, time: plan.time, group: e.name, count: m.count });
   }
   appendCounts(r.dayDir, rows);
-  return { plan, dir, seedDrawn, state, needsHuman };
+  return { plan, dir, seedDrawn, state, needsHuman, recorded };
 }
 
 /** The plan as plain greppable lines: on one screen, or (verbose) every row and refusal. */

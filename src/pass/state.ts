@@ -58,6 +58,52 @@ export function dependencies(policy: Policy, op: Op): { groups: Set<string>; bas
   return { groups, base };
 }
 
+/** What the planner reads of a datacenter's config: head nodes per cluster, each source's type. */
+export interface DcFacts {
+  clusters: Array<{ name: string; namenodes: string[]; resourcemanagers: string[]; headnodes: string[] }>;
+  sourceTypes: Record<string, string>;
+}
+
+export function dcFacts(dc: DatacenterConfig | null): DcFacts {
+  const sourceTypes: Record<string, string> = {};
+  for (const [name, f] of dc?.sources ?? []) sourceTypes[name] = f.map().get('type')?.string() ?? '';
+  return {
+    clusters: [...(dc?.clusters.values() ?? [])].map((c) => ({ name: c.name, namenodes: c.namenodes, resourcemanagers: c.resourcemanagers, headnodes: c.headnodes })),
+    sourceTypes,
+  };
+}
+
+/** What the planner reads of earlier passes: the swing check's last counts and what was acted on. */
+export interface PlanHistory {
+  /** Group sizes at the last pass of today (or yesterday), or null on the first pass. */
+  before: Record<string, number> | null;
+  /** Each plan's apply.json (its time and what it acted on), as far back as the policy's windows reach, oldest first. */
+  applies: Array<{ applied: string; outcomes: Array<{ op: string; cluster: string; acted: string[] }> }>;
+}
+
+/** Reads PlanHistory from the day directories of a datacenter. */
+export function readPlanHistory(dayDir: string, dcDir: string | null, policy: Policy, now: Date): PlanHistory {
+  const dayName = path.basename(fs.realpathSync(dayDir));
+  const counts = lastPassCounts(dcDir ? [dayDir, path.join(dcDir, previousDay(dayName))] : [dayDir]);
+  const applies: PlanHistory['applies'] = [];
+  if (dcDir) {
+    // Back as far as the attempt window or the longest rate window reaches.
+    const longestRate = Math.max(0, ...[...policy.rates.values()].flat().map((r) => r.windowMs));
+    const windowStart = now.getTime() - Math.max(policy.safety.attemptWindowMs, longestRate);
+    const days = listDays(dcDir).filter((d) => Date.parse(`${d}T23:59:59Z`) >= windowStart);
+    for (const saved of listSavedPlans(days.map((d) => ({ day: d, dir: path.join(dcDir, d) })))) {
+      // Attempts are what was acted on: the apply record of a plan, not the plan itself.
+      try {
+        const record = JSON.parse(fs.readFileSync(path.join(saved.dir, 'apply.json'), 'utf8')) as PlanHistory['applies'][number];
+        applies.push({ applied: record.applied, outcomes: record.outcomes.map((o) => ({ op: o.op, cluster: o.cluster, acted: o.acted })) });
+      } catch {
+        // no apply.json: the plan was not acted on
+      }
+    }
+  }
+  return { before: counts ? Object.fromEntries(counts) : null, applies };
+}
+
 export interface SourceRun {
   /** This pass's pull outcomes, when the pass pulled. */
   failed: Map<string, string>;
@@ -80,8 +126,13 @@ export function readFleetState(opts: {
   ops: Op[];
   sources: SourceRun;
   now: Date;
+  /** What earlier passes did, already read (a replay gives the recorded one). */
+  history?: PlanHistory;
+  /** What the planner reads of the datacenter's config (a replay gives the recorded one). */
+  facts?: DcFacts;
 }): FleetState {
   const { dayDir, cwd, policy } = opts;
+  const history = opts.history ?? readPlanHistory(dayDir, opts.dcDir, policy, opts.now);
   const inventoryFile = path.join(dayDir, 'inventory.tsv');
   const clusterOf = new Map<string, string>();
   const rackOf = new Map<string, string>();
@@ -111,7 +162,8 @@ export function readFleetState(opts: {
     }
   }
   const namenodePairs = new Map<string, string[]>();
-  for (const c of opts.dc?.clusters.values() ?? []) {
+  const facts = opts.facts ?? dcFacts(opts.dc);
+  for (const c of facts.clusters) {
     for (const h of c.namenodes) roles.set(h, 'NameNode');
     for (const h of c.resourcemanagers) roles.set(h, 'ResourceManager');
     for (const h of c.headnodes) roles.set(h, 'head node');
@@ -143,9 +195,8 @@ export function readFleetState(opts: {
   const opGroupCounts = new Map<Op, Array<{ group: string; before: number | null; after: number }>>();
   const parts = listParts(dayDir);
   const typeOf = new Map<string, string>();
-  for (const [name, f] of opts.dc?.sources ?? []) typeOf.set(name, f.map().get('type')?.string() ?? '');
-  const dayName = path.basename(fs.realpathSync(dayDir));
-  const before = lastPassCounts(opts.dcDir ? [dayDir, path.join(opts.dcDir, previousDay(dayName))] : [dayDir]);
+  for (const [name, type] of Object.entries(facts.sourceTypes)) typeOf.set(name, type);
+  const before = history.before ? new Map(Object.entries(history.before)) : null;
   for (const op of opts.ops) {
     const o = policy.operations.get(op)!;
     opSets.set(op, {
@@ -204,30 +255,16 @@ export function readFleetState(opts: {
 
   const attempts = new Map<string, Date[]>();
   const applied: AppliedAction[] = [];
-  if (opts.dcDir) {
-    // Back as far as the attempt window or the longest rate window reaches.
-    const longestRate = Math.max(0, ...[...policy.rates.values()].flat().map((r) => r.windowMs));
-    const windowStart = opts.now.getTime() - Math.max(policy.safety.attemptWindowMs, longestRate);
-    const days = listDays(opts.dcDir).filter((d) => Date.parse(`${d}T23:59:59Z`) >= windowStart);
-    for (const saved of listSavedPlans(days.map((d) => ({ day: d, dir: path.join(opts.dcDir!, d) })))) {
-      // Attempts are what was acted on: the apply record of a plan, not the plan itself.
-      let record: { applied: string; outcomes: Array<{ op: string; cluster: string; acted: string[] }> } | null = null;
-      try {
-        record = JSON.parse(fs.readFileSync(path.join(saved.dir, 'apply.json'), 'utf8'));
-      } catch {
-        record = null;
-      }
-      if (!record) continue;
-      const when = new Date(record.applied);
-      for (const o of record.outcomes) for (const h of o.acted) applied.push({ host: h, cluster: o.cluster, op: o.op, time: when });
-      if (opts.now.getTime() - when.getTime() > policy.safety.attemptWindowMs) continue;
-      for (const o of record.outcomes) {
-        if (!(REMEDIATION_OPS as readonly string[]).includes(o.op)) continue;
-        for (const h of o.acted) {
-          let l = attempts.get(h);
-          if (!l) attempts.set(h, (l = []));
-          l.push(when);
-        }
+  for (const record of history.applies) {
+    const when = new Date(record.applied);
+    for (const o of record.outcomes) for (const h of o.acted) applied.push({ host: h, cluster: o.cluster, op: o.op, time: when });
+    if (opts.now.getTime() - when.getTime() > policy.safety.attemptWindowMs) continue;
+    for (const o of record.outcomes) {
+      if (!(REMEDIATION_OPS as readonly string[]).includes(o.op)) continue;
+      for (const h of o.acted) {
+        let l = attempts.get(h);
+        if (!l) attempts.set(h, (l = []));
+        l.push(when);
       }
     }
   }

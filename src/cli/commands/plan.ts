@@ -46,6 +46,7 @@ export async function run(_args: unknown[], opts: PlanOptions, g: GlobalOptions,
     dryRun: true,
     now: deps.now(),
     sources: { failed: new Map(), maxAge, clusterOf },
+    record: scope.config ? { configFile: scope.config.file, keepMs: scope.config.history.keepMs } : undefined,
   });
   writeOut(formatPlan(out.plan, out.dir, deps.cwd, out.seedDrawn, Boolean(opts.verbose)));
   return out.plan.refusals.length > 0 ? 3 : 0;
