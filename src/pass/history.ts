@@ -6,11 +6,43 @@ import { listSavedPlans } from '../store/plans.js';
 import { readTranscript } from '../store/transcript.js';
 import { readReleases } from '../store/released.js';
 import { loadOpen } from './open-store.js';
+import { HistoryError, HistoryStore } from '../store/history.js';
+import { loadRecorded } from './replay.js';
 
 export interface HostEvent {
   time: string;
-  kind: 'plan' | 'refused' | 'applied' | 'exec' | 'transcript' | 'open' | 'released';
+  kind: 'plan' | 'inputs' | 'refused' | 'applied' | 'exec' | 'transcript' | 'open' | 'released';
   text: string;
+  /** kind inputs: the groups that held the host at that pass, and the expression of each that a recipe made. */
+  groups?: string[];
+  recipes?: Record<string, string>;
+}
+
+/**
+ * The groups a host was in when a recorded pass planned, read back from the
+ * history store, with the recipe expressions that made the derived ones.
+ */
+function groupsAtPass(store: HistoryStore, dcDir: string, day: string, pass: number, host: string): Pick<HostEvent, 'text' | 'groups' | 'recipes'> {
+  try {
+    const r = loadRecorded(store, dcDir, day, pass);
+    const groups: string[] = [];
+    const recipes: Record<string, string> = {};
+    const needle = `\n${host}\n`;
+    for (const [name, address] of Object.entries(r.inputs.inputs)) {
+      if (!name.startsWith('day/') || name.endsWith('.tsv')) continue;
+      const g = name.slice(4);
+      if (!`\n${store.read(address).toString('latin1')}`.includes(needle)) continue;
+      groups.push(g);
+      const m = r.state.metas[g];
+      if (m?.kind === 'recipe' && m.expression) recipes[g] = m.expression;
+    }
+    store.cache.clear();
+    const why = Object.entries(recipes).map(([g, e]) => `${g} = ${e}`);
+    return { text: `${day} pass ${pass}: at that pass in ${groups.join(' ') || 'no group'}${why.length ? `; by recipe: ${why.join('; ')}` : ''}`, groups, recipes };
+  } catch (e) {
+    if (e instanceof HistoryError) return { text: e.message };
+    throw e;
+  }
 }
 
 const EXEC_STATUS = ['exec-ok', 'exec-failed', 'exec-timeout', 'exec-unreachable'];
@@ -47,11 +79,13 @@ function walkExec(dir: string, host: string, out: HostEvent[], day: string): voi
 export function hostHistory(dcDir: string, host: string, days = 14): HostEvent[] {
   const out: HostEvent[] = [];
   const dayNames = listDays(dcDir).slice(-days);
+  const store = new HistoryStore(dcDir);
   for (const saved of listSavedPlans(dayNames.map((d) => ({ day: d, dir: path.join(dcDir, d) })))) {
     for (const f of fs.readdirSync(saved.dir)) {
       if (f.startsWith('.') || f.endsWith('.json')) continue;
       if (readGroupLines(path.join(saved.dir, f)).includes(host)) {
         out.push({ time: saved.json.time, kind: 'plan', text: `${saved.day} pass ${saved.pass}: chosen for ${f}${saved.json.dry_run ? ' (dry run)' : ''}, seed ${saved.json.seed}` });
+        out.push({ time: saved.json.time, kind: 'inputs', ...groupsAtPass(store, dcDir, saved.day, saved.pass, host) });
       }
     }
     for (const r of saved.json.refusals) {

@@ -121,9 +121,11 @@ export class HistoryStore {
     const address = sha256(content);
     const index = this.loadIndex();
     const last = index[name];
-    if (last?.address === address) return { address, stored: 'same', bytes: 0 };
+    // The index is a shortcut, not a promise: expiry may have removed what it names.
+    const stored = this.find(address) !== null;
+    if (last?.address === address && stored) return { address, stored: 'same', bytes: 0 };
     let result: PutResult;
-    if (this.find(address)) {
+    if (stored) {
       // Stored before (an earlier version came back): how deep its chain is is not known here, so the next version starts a new one.
       result = { address, stored: 'same', bytes: 0 };
       index[name] = { address, depth: MAX_CHAIN };
