@@ -223,6 +223,7 @@ export function buildProgram(deps: Deps, done: (code: number) => void): Command 
 
 export async function main(argv: string[]): Promise<number> {
   const deps = processDeps();
+  deps.argv = [...argv];
   // `exec EXPR -- CMD ARGS`: the command's words never go through option parsing.
   const dd = argv.indexOf('--');
   if (dd >= 0 && argv.slice(0, dd).includes('exec')) {
