@@ -34,6 +34,7 @@ const KNOWN: Record<string, number> = {
   NameNotUtf8Error: 2,
   OutputWriteError: 1,
   ByteOrderMarkError: 1,
+  GitError: 1,
 };
 
 /**
