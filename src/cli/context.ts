@@ -29,6 +29,8 @@ export interface Deps {
   stdoutIsTTY: boolean;
   /** The words after `--` (exec's command), kept away from option parsing. */
   rest?: string[];
+  /** The command line as typed, after the program's name: what the transcript records. */
+  argv?: string[];
 }
 
 /** `isatty` rather than process.stdout: touching that stream costs start-up time. */

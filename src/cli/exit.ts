@@ -35,6 +35,7 @@ const KNOWN: Record<string, number> = {
   OutputWriteError: 1,
   ByteOrderMarkError: 1,
   HistoryError: 1,
+  GitError: 1,
 };
 
 /**

@@ -139,10 +139,11 @@ export function buildProgram(deps: Deps, done: (code: number) => void): Command 
 
   program
     .command('policy')
-    .description('policy explain [CLUSTER]: why every budget is what it is; policy check: validate everything')
-    .argument('<action>', 'explain or check')
-    .argument('[cluster]', 'only this cluster (explain)')
-    .option('--json', 'print JSON (explain)')
+    .description('policy explain [CLUSTER] [--history]: why every budget is what it is, and who changed each number; policy diff REV: the budgets a policy change moves; policy check: validate everything')
+    .argument('<action>', 'explain, diff or check')
+    .argument('[cluster]', 'only this cluster (explain); the git revision to compare with (diff)')
+    .option('--json', 'print JSON (explain, diff)')
+    .option('--history', 'beside each number and rule, the commit that last changed its line (explain; git)')
     .action(lazy(() => ops().then((m) => m.policy)));
 
   program
@@ -242,6 +243,7 @@ export function buildProgram(deps: Deps, done: (code: number) => void): Command 
 
 export async function main(argv: string[]): Promise<number> {
   const deps = processDeps();
+  deps.argv = [...argv];
   // `exec EXPR -- CMD ARGS`: the command's words never go through option parsing.
   const dd = argv.indexOf('--');
   if (dd >= 0 && argv.slice(0, dd).includes('exec')) {

@@ -135,3 +135,33 @@ export function parseDuration(text: string): number | null {
   if (!m) return null;
   return Number(m[1]) * UNIT[m[2]!]!;
 }
+
+/**
+ * The lines (1-based, first and last) of every entry of a YAML document, by
+ * dotted path (`archetypes.default.ops.drain.pct`, `classify.0.max.drain`): a
+ * mapping entry from its key to the end of its value, a list item as itself.
+ * What `policy explain --history` blames for each number and rule.
+ */
+export function yamlLineRanges(text: string): Map<string, [number, number]> {
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false });
+  const out = new Map<string, [number, number]>();
+  const lineAt = (offset: number) => lc.linePos(offset).line;
+  const span = (from: number, to: number): [number, number] => [lineAt(from), lineAt(Math.max(from, to - 1))];
+  const walk = (node: unknown, where: string, from: number | null) => {
+    const n = node as Node | null;
+    if (!n || !n.range) return;
+    if (where) out.set(where, span(from ?? n.range[0], n.range[1]));
+    if (isMap(n)) {
+      for (const pair of n.items) {
+        const k = pair.key as Node | null;
+        const key = isScalar(k) ? String(k.value) : String(k);
+        walk(pair.value, where ? `${where}.${key}` : key, k?.range?.[0] ?? null);
+      }
+    } else if (isSeq(n)) {
+      n.items.forEach((item, i) => walk(item, where ? `${where}.${i}` : String(i), null));
+    }
+  };
+  walk(doc.contents, '', null);
+  return out;
+}

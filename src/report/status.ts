@@ -100,7 +100,7 @@ export interface DcStatus {
     failed_on_apply: number;
     exit_code: number;
     exit_why: string;
-    /** Where the pass's source outcomes were read: its lines in transcript.log (a loop pass) or the day's `.parts` (a pass by hand). */
+    /** Where the pass's source outcomes were read: its lines in transcript.log (a pass) or the day's `.parts` (a plan that left no lines there). */
     sources_from: 'transcript' | 'parts';
   };
   pause: { paused: boolean; by: string | null; reason: string | null; since: string | null; until: string | null; file: string | null; errors: string[] };
@@ -128,6 +128,8 @@ function splitLine(line: string): { time: number; text: string } {
 }
 
 const PASS_HEADER = /^=== pass (\d+) /;
+/** The header of a command recorded by hand (`$ breakfix exec ...`): the lines after it are not the pass's. */
+const COMMAND_HEADER = /^\$ breakfix\b/;
 
 export interface PassBlock {
   /** The `=== pass N ...` line, without its time stamp. */
@@ -138,8 +140,8 @@ export interface PassBlock {
 
 /**
  * The lines of pass `pass` in a day's transcript: from its `=== pass N`
- * header to the next header. Only the loop writes these; a pass run by hand
- * prints to the terminal alone. Pass numbers come from the plans directory,
+ * header to the next header, or to the header of the next command recorded
+ * (`$ breakfix ...`). The loop and `breakfix pass` write these. Pass numbers come from the plans directory,
  * so a loop pass that ended in an error before planning leaves its number to
  * the next pass: the header must fall after the previous pass (`after`) and
  * no later than the plan's own time to be this plan's.
@@ -155,6 +157,10 @@ export function passBlock(transcript: readonly string[], pass: number, after: st
     if (m) {
       current = Number(m[1]) === pass && time > lo && time <= hi ? { header: text, lines: [] } : null;
       if (current) found = current;
+      continue;
+    }
+    if (COMMAND_HEADER.test(text)) {
+      current = null;
       continue;
     }
     current?.lines.push(text);
@@ -175,9 +181,11 @@ const SOURCE_REFUSED = /^source (\S+) failed this pass(?: \((.*)\))?:/;
 /**
  * Which sources failed in the last pass, and where that was read.
  *
- * A loop pass printed one line per failed source to transcript.log: those
- * lines are the pull's own outcomes, and they are used when the pass has its
- * block there. A pass run by hand left no transcript, and a failed pull
+ * A pass (of the loop, or `breakfix pass`) printed one line per failed
+ * source to transcript.log: those lines are the pull's own outcomes, and they
+ * are used when the pass has its block there. A plan without a block there
+ * (`breakfix plan`, or a pass from before passes by hand were recorded) has
+ * only what the pull left, and a failed pull
  * leaves no trace of its own (it replaces nothing), so its failures are
  * worked out from what it did not replace, together with the refusals of
  * invariant 6 that name a failed source:
@@ -467,7 +475,7 @@ export function renderScreen(s: DcStatus, now: Date): string {
       }),
       ...more(s.needs_human.length - SCREEN_ITEMS, `${day}/needs-human.tsv`),
     ]);
-    const from = p.sources_from === 'transcript' ? 'read from transcript.log' : 'read from .parts and plan.json: the pass ran by hand, so no transcript';
+    const from = p.sources_from === 'transcript' ? 'read from transcript.log' : 'read from .parts and plan.json: the pass left no lines in transcript.log (breakfix plan)';
     rows.push(['sources', `${s.failing_sources.length === 0 ? 'none failed' : `${s.failing_sources.length} failed`} in pass ${p.pass} (${from})`]);
     details.set('sources', s.failing_sources.map((f) => `  failed source ${f.name}: ${f.reason}`));
     // The pass warns of each stuck plan too; those are on the screen already.
@@ -478,7 +486,7 @@ export function renderScreen(s: DcStatus, now: Date): string {
     const other = s.warnings.filter((w) => !isStuck(w));
     const folded = s.warnings.length - other.length;
     const count = s.warnings.length === 0 ? 'none' : `${s.warnings.length} in pass ${p.pass}${folded ? ` (${folded} about the stuck plans above)` : ''}`;
-    rows.push(['warnings', p.sources_from === 'transcript' ? count : `none recorded: pass ${p.pass} ran outside the loop`]);
+    rows.push(['warnings', p.sources_from === 'transcript' ? count : `none recorded: pass ${p.pass} left no lines in transcript.log`]);
     details.set('warnings', [...other.slice(0, 2 * SCREEN_ITEMS).map((w) => `  ${w}`), ...more(other.length - 2 * SCREEN_ITEMS, `${day}/transcript.log`)]);
   }
   const verdict = s.needs_person ? `${s.health.toUpperCase()}: needs a person` : s.health;

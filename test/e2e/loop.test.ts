@@ -6,6 +6,7 @@
 import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BIN, cleanEnv, tempDirs, utcDay } from '../support/cli.js';
@@ -14,6 +15,8 @@ const tempDir = tempDirs();
 const CI = process.env.CI === 'true';
 const ESC = '\x1b[';
 const SIM = path.join(path.dirname(BIN), '..', 'fixtures', 'sim', 'bin', 'sim');
+/** The user a command records, by the rule breakfix documents: $SUDO_USER, $USER, $LOGNAME, then the account's name. */
+const whoRan = () => process.env.SUDO_USER || process.env.USER || process.env.LOGNAME || os.userInfo().username;
 const STAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z /;
 
 // ---------------------------------------------------------------- a simulated datacenter
@@ -240,10 +243,14 @@ describe('loop --max-passes 3 --every 1s --seed 7', () => {
     for (const l of lines) expect(l).toMatch(STAMP);
     const stamps = lines.map((l) => l.slice(0, 24));
     expect([...stamps].sort()).toEqual(stamps);
-    // The same lines as the terminal got, each with its time in front.
+    // First who started the loop and how, once; then the same lines as the terminal got, each with its time in front.
+    const said = lines.map((l) => l.replace(STAMP, ''));
+    const started = said.filter((l) => l.startsWith('$ breakfix '));
+    expect(started).toEqual([`$ breakfix --config ${dc.config} loop --max-passes 3 --every 1s --seed 7 --apply --op drain --verbose  # ${whoRan()}@${os.hostname()} in ${fs.realpathSync(dc.dir)}`]);
+    expect(said[0]).toBe(started[0]);
     const printed = loop.out.split('\n');
     expect(printed.pop()).toBe('');
-    expect(lines.map((l) => l.replace(STAMP, ''))).toEqual(printed);
+    expect(said.slice(1)).toEqual(printed);
     expect(lines.filter((l) => / === pass \d /.test(l))).toHaveLength(3);
     expect(text.match(/^\S+ === pass \d /gm)!.map((l) => l.slice(0, 10))).toEqual([day, day, day]);
   });

@@ -173,7 +173,8 @@ describe('status of one datacenter', () => {
     expect(L.healthy.out).toMatch(new RegExp(`^last pass +2 of ${day} at \\S+ \\(\\d+[sm] ago\\): apply, \\d+ chosen, 0 refused; exit 0 \\(clean\\)$`, 'm'));
     expect(L.healthy.out).toMatch(/^loop +none \(no loop\.lock\)$/m);
     expect(L.healthy.out).toMatch(/^pause +not paused$/m);
-    expect(L.healthy.out).toMatch(/^sources +none failed in pass 2 \(read from \.parts and plan\.json/m);
+    // A pass by hand records its lines in the transcript, so status reads its sources there, as a loop pass's.
+    expect(L.healthy.out).toMatch(/^sources +none failed in pass 2 \(read from transcript\.log\)$/m);
   });
 
   it('--json says the same, and counts the open plans of open.json', () => {
@@ -205,7 +206,7 @@ describe('status of one datacenter', () => {
     expect(L.failing.out).toMatch(/^last pass +3 of .*; exit 3 \(1 source\(s\) failed, \d+ refusal\(s\)\)$/m);
     const j = parse(L.failingJson);
     expect(j.failing_sources.map((f) => f.name)).toEqual(['hdfs-dw1']);
-    expect(j).toMatchObject({ health: 'failing', needs_person: true, last_pass: { pass: 3, exit_code: 3, sources_from: 'parts' } });
+    expect(j).toMatchObject({ health: 'failing', needs_person: true, last_pass: { pass: 3, exit_code: 3, sources_from: 'transcript' } });
   });
 });
 

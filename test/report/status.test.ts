@@ -70,7 +70,22 @@ describe('passBlock', () => {
     expect(passBlock(transcript, 3, T('11:40:00'), T('11:44:00'))?.header).toContain('(loop pass 2)');
   });
 
-  it('is null for a pass that has no header in the window: a pass run by hand', () => {
+  it('ends a pass at the next command recorded by hand, so its lines are not the pass\'s', () => {
+    const withExec = [
+      `${T('11:45:00')} $ breakfix pass --apply  # oncall@bastion1 in /home/oncall`,
+      `${T('11:45:00')} === pass 3 dc1 ${T('11:45:00')} apply (by hand) ===`,
+      `${T('11:45:01')} warning swing: the pass's`,
+      `${T('11:45:02')} exit 0`,
+      `${T('11:46:00')} $ breakfix exec hadoop-workers -- uptime  # oncall@bastion1 in /home/oncall`,
+      `${T('11:46:01')} warning not the pass's`,
+      `${T('11:46:02')} hdfs-dw1  failed  1.00s  not the pass's either`,
+    ];
+    const b = passBlock(withExec, 3, null, T('11:50:00'));
+    expect(b?.header).toContain('apply (by hand)');
+    expect(b?.lines).toEqual(["warning swing: the pass's", 'exit 0']);
+  });
+
+  it('is null for a pass that has no header in the window: a plan made by `breakfix plan`', () => {
     expect(passBlock(transcript, 5, null, T('12:00:00'))).toBeNull();
     expect(passBlock(transcript, 4, null, T('11:50:00'))).toBeNull();
     expect(passBlock([], 1, null, T('12:00:00'))).toBeNull();

@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { writeOut } from '../../store/fsio.js';
 import { ensureDayDir } from '../../store/layout.js';
 import { PLANS } from '../../store/plans.js';
 import { resolveScope, UsageError, type Deps, type GlobalOptions } from '../context.js';
@@ -12,6 +11,7 @@ import { closeFinished, writeOpenGroups } from '../../pass/open-store.js';
 import { checkPause } from '../../pass/controls.js';
 import { pauseLine } from '../../store/pause.js';
 import { takeLock } from '../../store/lock.js';
+import { recorded, type Recorder } from '../record.js';
 
 export interface ApplyOptions {
   pass?: string;
@@ -27,28 +27,31 @@ export async function run(_args: unknown[], opts: ApplyOptions, g: GlobalOptions
   if (!scope.config || !scope.dcConfig || !scope.dcDir) throw new UsageError('apply needs a config: --config FILE, $BREAKFIX_CONFIG or ./breakfix.yaml');
   const policy = loadPolicy(choosePolicyDir(g.policy, scope.config.policy, deps.cwd));
   const dayDir = ensureDayDir(scope.dcDir, deps.now());
-  const plansDir = path.join(dayDir, PLANS);
-  const passes = fs.existsSync(plansDir) ? fs.readdirSync(plansDir).filter((n) => /^\d+$/.test(n)).map(Number).sort((a, b) => a - b) : [];
-  if (passes.length === 0) throw new ExitError(1, `no plans today in ${plansDir}: run breakfix pass (or plan) first`);
-  const pass = opts.pass ? Number(opts.pass) : passes[passes.length - 1]!;
-  if (!passes.includes(pass)) throw new ExitError(1, `no plan for pass ${pass} today; passes: ${passes.join(', ')}`);
-  const planDir = path.join(plansDir, String(pass));
-  if (fs.existsSync(path.join(planDir, 'apply.json'))) {
-    const when = JSON.parse(fs.readFileSync(path.join(planDir, 'apply.json'), 'utf8')).applied;
-    throw new ExitError(1, `pass ${pass} was applied at ${when}; a plan is applied once: run a new pass`);
-  }
-  const pause = checkPause(scope.dcDir, deps.now(), writeOut);
-  if (pause.paused) {
-    writeOut(`${pause.pause ? pauseLine(pause.pause) : `paused: ${pause.file} cannot be read`}: pass ${pass} not applied\n`);
-    return 0;
-  }
-  // One actor per datacenter at a time: a running loop, a pass --apply, or this apply.
-  const lock = takeLock(scope.dcDir, deps.now());
-  try {
-    return await applyUnderLock({ ...scope, config: scope.config }, policy, dayDir, planDir, pass, deps);
-  } finally {
-    lock.release();
-  }
+  const dcDir = scope.dcDir;
+  return recorded([dayDir], deps, async (rec) => {
+    const plansDir = path.join(dayDir, PLANS);
+    const passes = fs.existsSync(plansDir) ? fs.readdirSync(plansDir).filter((n) => /^\d+$/.test(n)).map(Number).sort((a, b) => a - b) : [];
+    if (passes.length === 0) throw new ExitError(1, `no plans today in ${plansDir}: run breakfix pass (or plan) first`);
+    const pass = opts.pass ? Number(opts.pass) : passes[passes.length - 1]!;
+    if (!passes.includes(pass)) throw new ExitError(1, `no plan for pass ${pass} today; passes: ${passes.join(', ')}`);
+    const planDir = path.join(plansDir, String(pass));
+    if (fs.existsSync(path.join(planDir, 'apply.json'))) {
+      const when = JSON.parse(fs.readFileSync(path.join(planDir, 'apply.json'), 'utf8')).applied;
+      throw new ExitError(1, `pass ${pass} was applied at ${when}; a plan is applied once: run a new pass`);
+    }
+    const pause = checkPause(dcDir, deps.now(), rec.say);
+    if (pause.paused) {
+      rec.say(`${pause.pause ? pauseLine(pause.pause) : `paused: ${pause.file} cannot be read`}: pass ${pass} not applied\n`);
+      return 0;
+    }
+    // One actor per datacenter at a time: a running loop, a pass --apply, or this apply.
+    const lock = takeLock(dcDir, deps.now());
+    try {
+      return await applyUnderLock({ ...scope, config: scope.config! }, policy, dayDir, planDir, pass, deps, rec);
+    } finally {
+      lock.release();
+    }
+  });
 }
 
 async function applyUnderLock(
@@ -58,12 +61,13 @@ async function applyUnderLock(
   planDir: string,
   pass: number,
   deps: Deps,
+  rec: Recorder,
 ): Promise<number> {
   if (!scope.dcConfig || !scope.dcDir) throw new UsageError('apply needs a config: --config FILE, $BREAKFIX_CONFIG or ./breakfix.yaml');
   const { loadSources } = await import('../../sources/load.js');
   const { pullAndReport } = await import('../../sources/pull.js');
   const sources = await loadSources(scope.dcConfig, scope.config.dir);
-  writeOut(`apply pass ${pass}: pulling fresh state\n`);
+  rec.say(`apply pass ${pass}: pulling fresh state\n`);
   const { run: sourceRun } = await pullAndReport({
     sources,
     dayDir,
@@ -72,7 +76,7 @@ async function applyUnderLock(
     env: deps.env,
     now: deps.now,
     force: false,
-    say: writeOut,
+    say: rec.say,
     betweenPhases: () => deriveRecipes(dayDir, policy, deps.cwd, deps.now, null, { skipMissing: true }),
   });
   const { open } = closeFinished(scope.dcDir, dayDir, policy);
@@ -89,7 +93,7 @@ async function applyUnderLock(
       cwd: deps.cwd,
       now: deps.now,
       signal: ac.signal,
-      say: writeOut,
+      say: rec.say,
       ops: null,
       dayDir,
       planDir,

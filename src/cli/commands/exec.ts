@@ -5,8 +5,9 @@ import fs from 'node:fs';
 import { evaluateToSet } from '../../pass/state.js';
 import { mergedOutputs } from '../../report/merged.js';
 import { foldNodeset } from '../../sets/nodeset.js';
-import { writeErr, writeOut } from '../../store/fsio.js';
+import { writeErr } from '../../store/fsio.js';
 import { displayPath, resolveScope, UsageError, type Deps, type GlobalOptions } from '../context.js';
+import { recorded } from '../record.js';
 
 
 /**
@@ -26,63 +27,67 @@ export async function run(args: unknown[], opts: { merge?: boolean }, g: GlobalO
   const { killAll } = await import('../../actions/spawn.js');
   const cfg = scope.dcConfig?.exec ?? DEFAULT_EXEC;
   const outDir = path.join(scope.dayDir, 'exec', `adhoc-${timeStamp(deps.now())}`, 'exec');
-  const ac = new AbortController();
-  let interrupts = 0;
-  const onSigint = () => {
-    interrupts++;
-    if (interrupts === 1) {
-      writeErr('\nbreakfix: stopping: running commands are being stopped, finished results are kept (Ctrl-C again to stop at once)\n');
-      ac.abort();
-    } else {
-      killAll('SIGKILL');
-      process.exit(130);
-    }
-  };
-  process.on('SIGINT', onSigint);
-  const tty = isatty(2) && g.color !== false && !deps.env.NO_COLOR;
-  let last = 0;
-  try {
-    const out = await fanOut({
-      cfg,
-      hosts,
-      argv,
-      outDir,
-      signal: ac.signal,
-      label: words.join(' '),
-      onResult: (r, done, total) => {
-        if (tty) {
-          const now = Date.now();
-          if (now - last > 100 || done === total) {
-            last = now;
-            const width = 30;
-            const fill = Math.round((done / total) * width);
-            writeErr(`\r[${'#'.repeat(fill)}${'.'.repeat(width - fill)}] ${done}/${total}`);
-            if (done === total) writeErr('\n');
+  return recorded([scope.dayDir], deps, async ({ say, note }) => {
+    const ac = new AbortController();
+    let interrupts = 0;
+    const onSigint = () => {
+      interrupts++;
+      if (interrupts === 1) {
+        writeErr('\nbreakfix: stopping: running commands are being stopped, finished results are kept (Ctrl-C again to stop at once)\n');
+        ac.abort();
+      } else {
+        killAll('SIGKILL');
+        process.exit(130);
+      }
+    };
+    process.on('SIGINT', onSigint);
+    const tty = isatty(2) && g.color !== false && !deps.env.NO_COLOR;
+    let last = 0;
+    try {
+      const out = await fanOut({
+        cfg,
+        hosts,
+        argv,
+        outDir,
+        signal: ac.signal,
+        label: words.join(' '),
+        onResult: (r, done, total) => {
+          if (tty) {
+            const now = Date.now();
+            if (now - last > 100 || done === total) {
+              last = now;
+              const width = 30;
+              const fill = Math.round((done / total) * width);
+              writeErr(`\r[${'#'.repeat(fill)}${'.'.repeat(width - fill)}] ${done}/${total}`);
+              if (done === total) writeErr('\n');
+            }
           }
-        } else if (!opts.merge) {
-          writeOut(`${r.status.padEnd(11)} ${r.host} exit ${r.exitCode ?? '-'} ${r.seconds.toFixed(2)}s\n`);
+          // Each host's line goes to the transcript even when the terminal shows a bar or the merged outputs instead.
+          const line = `${r.status.padEnd(11)} ${r.host} exit ${r.exitCode ?? '-'} ${r.seconds.toFixed(2)}s\n`;
+          if (!tty && !opts.merge) say(line);
+          else note(line);
+        },
+      });
+      if (opts.merge) {
+        const outputs = new Map<string, Buffer>();
+        for (const r of out.results) {
+          const file = path.join(out.outDir, `${r.host}.out`);
+          outputs.set(r.host, fs.existsSync(file) ? fs.readFileSync(file) : Buffer.alloc(0));
         }
-      },
-    });
-    if (opts.merge) {
-      const outputs = new Map<string, Buffer>();
-      for (const r of out.results) {
-        const file = path.join(out.outDir, `${r.host}.out`);
-        outputs.set(r.host, fs.existsSync(file) ? fs.readFileSync(file) : Buffer.alloc(0));
+        say(mergedOutputs(outputs));
+        for (const status of ['failed', 'timeout', 'unreachable'] as const) {
+          const hs = out.results.filter((r) => r.status === status).map((r) => r.host);
+          if (hs.length) say(`${status.padEnd(11)} ${foldNodeset(hs)} (${hs.length})\n`);
+        }
       }
-      writeOut(mergedOutputs(outputs));
-      for (const status of ['failed', 'timeout', 'unreachable'] as const) {
-        const hs = out.results.filter((r) => r.status === status).map((r) => r.host);
-        if (hs.length) writeOut(`${status.padEnd(11)} ${foldNodeset(hs)} (${hs.length})\n`);
-      }
+      for (const r of out.refused) say(`refused     "${r.raw}": ${r.reason} (invariant 7: only canonical host names reach a command)\n`);
+      say(`output in ${displayPath(out.outDir, deps.cwd)}\n`);
+      say(`${summaryLine(out.counts)}\n`);
+      if (ac.signal.aborted) return 130;
+      const all = out.counts.ok === hosts.length && out.refused.length === 0;
+      return all ? 0 : 1;
+    } finally {
+      process.removeListener('SIGINT', onSigint);
     }
-    for (const r of out.refused) writeOut(`refused     "${r.raw}": ${r.reason} (invariant 7: only canonical host names reach a command)\n`);
-    writeOut(`output in ${displayPath(out.outDir, deps.cwd)}\n`);
-    writeOut(`${summaryLine(out.counts)}\n`);
-    if (ac.signal.aborted) return 130;
-    const all = out.counts.ok === hosts.length && out.refused.length === 0;
-    return all ? 0 : 1;
-  } finally {
-    process.removeListener('SIGINT', onSigint);
-  }
+  });
 }

@@ -5,6 +5,8 @@ import { choosePolicyDir, loadPolicy } from '../../pass/policy-files.js';
 import { runLoop } from '../../pass/loop.js';
 import { colorizer } from '../../report/color.js';
 import { parseOps } from './plan.js';
+import { ensureDayDir } from '../../store/layout.js';
+import { recordStart } from '../record.js';
 
 export interface LoopCmdOptions {
   verbose?: boolean;
@@ -24,6 +26,13 @@ export async function run(_args: unknown[], opts: LoopCmdOptions, g: GlobalOptio
   const everyMs = parseDuration(opts.every);
   if (everyMs === null) throw new UsageError(`--every ${opts.every}: expected a duration like 30s, 10m or 1h`);
   const policy = loadPolicy(choosePolicyDir(g.policy, scope.config.policy, deps.cwd));
+  const ops = parseOps(opts.op, [...policy.operations.keys()]);
+  // Who started the loop; its passes write their own lines.
+  try {
+    recordStart(ensureDayDir(scope.dcDir, deps.now()), deps);
+  } catch {
+    // a day directory that cannot be made is the loop's to report, at its first pass
+  }
   const paint = await colorizer(deps.stdoutIsTTY && g.color !== false && !deps.env.NO_COLOR);
   return runLoop({
     config: scope.config,
@@ -38,7 +47,7 @@ export async function run(_args: unknown[], opts: LoopCmdOptions, g: GlobalOptio
     apply: Boolean(opts.apply),
     maxPasses: opts.maxPasses ?? null,
     seed: opts.seed ?? null,
-    ops: parseOps(opts.op, [...policy.operations.keys()]),
+    ops,
     verbose: Boolean(opts.verbose),
     print: (t) => writeOut(paint(t)),
   });

@@ -1,30 +1,15 @@
-import os from 'node:os';
 import path from 'node:path';
 import { parseDuration } from '../../config/yamlsrc.js';
 import { pauseLine, PAUSE_FILE, readPauseState, removePause, writePause } from '../../store/pause.js';
 import { ensureDayDir } from '../../store/layout.js';
-import { appendTranscript } from '../../store/transcript.js';
-import { writeOut } from '../../store/fsio.js';
 import { resolveScope, UsageError, type Deps, type GlobalOptions } from '../context.js';
+import { recorded, whoAmI } from '../record.js';
 import fs from 'node:fs';
 
 export interface PauseOptions {
   reason?: string;
   for?: string;
   all?: boolean;
-}
-
-/** user@host: who paused, as an operator reads it in the next pass. */
-export function whoAmI(env: NodeJS.ProcessEnv): string {
-  let user = env.SUDO_USER || env.USER || env.LOGNAME || '';
-  if (!user) {
-    try {
-      user = os.userInfo().username;
-    } catch {
-      user = 'unknown';
-    }
-  }
-  return `${user}@${os.hostname()}`;
 }
 
 async function where(g: GlobalOptions, deps: Deps, all: boolean): Promise<{ file: string; home: string; dcDir: string | null; label: string }> {
@@ -34,16 +19,23 @@ async function where(g: GlobalOptions, deps: Deps, all: boolean): Promise<{ file
   return { file: path.join(scope.dcDir!, PAUSE_FILE), home: scope.home, dcDir: scope.dcDir, label: `datacenter ${scope.dc}` };
 }
 
-/** A line in today's transcript of each datacenter concerned, so the pause is read back with the passes. */
-function note(home: string, dcDir: string | null, text: string, now: Date): void {
-  const dirs = dcDir ? [dcDir] : fs.readdirSync(home, { withFileTypes: true }).filter((d) => d.isDirectory() && !d.name.startsWith('.')).map((d) => path.join(home, d.name));
+/** Today's directory of each datacenter concerned, so the pause is read back with the passes in their transcripts. */
+function dayDirs(home: string, dcDir: string | null, now: Date): string[] {
+  let dirs: string[] = [];
+  try {
+    dirs = dcDir ? [dcDir] : fs.readdirSync(home, { withFileTypes: true }).filter((d) => d.isDirectory() && !d.name.startsWith('.')).map((d) => path.join(home, d.name));
+  } catch {
+    // no home yet: nothing to record in
+  }
+  const out: string[] = [];
   for (const d of dirs) {
     try {
-      appendTranscript(ensureDayDir(d, now), text, now);
+      out.push(ensureDayDir(d, now));
     } catch {
-      // the pause file is what counts; the transcript line only helps a reader
+      // the pause file is what counts; the transcript only helps a reader
     }
   }
+  return out;
 }
 
 /** `breakfix pause --reason R [--for D] [--all]`: nothing acts until resume (or until D has passed). */
@@ -60,29 +52,31 @@ export async function run(_args: unknown[], opts: PauseOptions, g: GlobalOptions
   }
   const p = { by: whoAmI(deps.env), reason: opts.reason.trim(), since: now.toISOString(), until };
   fs.mkdirSync(path.dirname(w.file), { recursive: true });
-  writePause(w.file, p);
-  note(w.home, w.dcDir, `${pauseLine(p)} (${w.label}: breakfix pause)\n`, now);
-  writeOut(`${pauseLine(p)}\n${w.label}: nothing is applied until \`breakfix resume${opts.all ? ' --all' : ''}\`${until ? ' or the time above' : ''}; passes still plan and show what they would do (${w.file})\n`);
-  return 0;
+  return recorded(dayDirs(w.home, w.dcDir, now), deps, ({ say }) => {
+    writePause(w.file, p);
+    say(`${pauseLine(p)}\n${w.label}: nothing is applied until \`breakfix resume${opts.all ? ' --all' : ''}\`${until ? ' or the time above' : ''}; passes still plan and show what they would do (${w.file})\n`);
+    return 0;
+  });
 }
 
 /** `breakfix resume [--all]`: removes the pause file. */
 export async function resume(_args: unknown[], opts: PauseOptions, g: GlobalOptions, deps: Deps): Promise<number> {
   const w = await where(g, deps, Boolean(opts.all));
   const now = deps.now();
-  const before = readPauseState(w.home, w.dcDir ?? path.join(w.home, '.none'), now);
-  if (!removePause(w.file)) {
-    const other = opts.all ? null : path.join(w.home, PAUSE_FILE);
-    const hint = other && fs.existsSync(other) ? `; every datacenter is paused by ${other}: breakfix resume --all` : '';
-    writeOut(`${w.label} was not paused (no ${w.file})${hint}\n`);
-    return hint ? 1 : 0;
-  }
-  note(w.home, w.dcDir, `resumed by ${whoAmI(deps.env)} (${w.label}: breakfix resume)\n`, now);
-  writeOut(`resumed ${w.label}${before.pause ? ` (${pauseLine(before.pause)})` : ''}\n`);
-  const still = readPauseState(w.home, w.dcDir ?? path.join(w.home, '.none'), now);
-  if (still.paused) {
-    writeOut(`still paused: ${still.pause ? pauseLine(still.pause) : still.file} (${still.file})\n`);
-    return 1;
-  }
-  return 0;
+  return recorded(dayDirs(w.home, w.dcDir, now), deps, ({ say }) => {
+    const before = readPauseState(w.home, w.dcDir ?? path.join(w.home, '.none'), now);
+    if (!removePause(w.file)) {
+      const other = opts.all ? null : path.join(w.home, PAUSE_FILE);
+      const hint = other && fs.existsSync(other) ? `; every datacenter is paused by ${other}: breakfix resume --all` : '';
+      say(`${w.label} was not paused (no ${w.file})${hint}\n`);
+      return hint ? 1 : 0;
+    }
+    say(`resumed ${w.label}${before.pause ? ` (${pauseLine(before.pause)})` : ''}\n`);
+    const still = readPauseState(w.home, w.dcDir ?? path.join(w.home, '.none'), now);
+    if (still.paused) {
+      say(`still paused: ${still.pause ? pauseLine(still.pause) : still.file} (${still.file})\n`);
+      return 1;
+    }
+    return 0;
+  });
 }

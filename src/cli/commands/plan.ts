@@ -1,8 +1,8 @@
 import { OPS, type Op } from '../../policy/types.js';
-import { writeOut } from '../../store/fsio.js';
 import { resolveScope, UsageError, type Deps, type GlobalOptions } from '../context.js';
 import { choosePolicyDir, loadPolicy } from '../../pass/policy-files.js';
 import { formatPlan, runPlan } from '../../pass/run-plan.js';
+import { recorded } from '../record.js';
 
 export interface PlanOptions {
   verbose?: boolean;
@@ -35,19 +35,21 @@ export async function run(_args: unknown[], opts: PlanOptions, g: GlobalOptions,
       clusterOf.set(s.name, s.type.clusterOf?.(s.config)?.name ?? null);
     }
   }
-  const out = await runPlan({
-    dayDir: scope.dayDir,
-    dcDir: scope.dcDir,
-    cwd: deps.cwd,
-    policy,
-    dc: scope.dcConfig,
-    ops,
-    seed: opts.seed ?? null,
-    dryRun: true,
-    now: deps.now(),
-    sources: { failed: new Map(), maxAge, clusterOf },
-    record: scope.config ? { configFile: scope.config.file, keepMs: scope.config.history.keepMs } : undefined,
+  return recorded([scope.dayDir], deps, async ({ say }) => {
+    const out = await runPlan({
+      dayDir: scope.dayDir,
+      dcDir: scope.dcDir,
+      cwd: deps.cwd,
+      policy,
+      dc: scope.dcConfig,
+      ops,
+      seed: opts.seed ?? null,
+      dryRun: true,
+      now: deps.now(),
+      sources: { failed: new Map(), maxAge, clusterOf },
+      record: scope.config ? { configFile: scope.config.file, keepMs: scope.config.history.keepMs } : undefined,
+    });
+    say(formatPlan(out.plan, out.dir, deps.cwd, out.seedDrawn, Boolean(opts.verbose)));
+    return out.plan.refusals.length > 0 ? 3 : 0;
   });
-  writeOut(formatPlan(out.plan, out.dir, deps.cwd, out.seedDrawn, Boolean(opts.verbose)));
-  return out.plan.refusals.length > 0 ? 3 : 0;
 }

@@ -7,18 +7,20 @@ import { inServiceFloor } from '../../safety/invariants.js';
 import { windowState } from '../../policy/windows.js';
 import { formatAge } from '../../policy/watchdog.js';
 import { renderTable } from '../../report/table.js';
-import { writeOut } from '../../store/fsio.js';
+import { writeErr, writeOut } from '../../store/fsio.js';
 import { listEntries } from '../../store/layout.js';
 import { readTable } from '../../store/table.js';
 import { resolveScope, type Deps, type GlobalOptions } from '../context.js';
 import { ExitError } from '../exit.js';
 import { choosePolicyDir, loadPolicy } from '../../pass/policy-files.js';
 import { evaluateToSet } from '../../pass/state.js';
+import { formatProvenance, PolicyHistory, provenanceJson, type Provenance, type Wanted } from '../../pass/policy-history.js';
 
 const byteSortStrings = (xs: string[]) => [...xs].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
 
 export interface PolicyOptions {
   json?: boolean;
+  history?: boolean;
 }
 
 /**
@@ -31,8 +33,20 @@ export async function run(args: unknown[], opts: PolicyOptions, g: GlobalOptions
   const scope = await resolveScope(g, deps);
   const dir = choosePolicyDir(g.policy, scope.config?.policy ?? null, deps.cwd);
   if (action === 'check') return check(dir, scope.dayDir, scope.config !== null, deps, scope);
-  if (action !== 'explain') throw new ExitError(2, `policy ${action}: expected "explain [CLUSTER]" or "check"`);
+  if (action === 'diff') {
+    const { policyDiff } = await import('./policy-diff.js');
+    return policyDiff(cluster, dir, scope.dayDir, Boolean(opts.json), deps);
+  }
+  if (action !== 'explain') throw new ExitError(2, `policy ${action}: expected "explain [CLUSTER] [--history]", "diff REV" or "check"`);
   const policy = loadPolicy(dir);
+  // --history: the commit that last changed each number's line, from git blame (once per file).
+  const history = opts.history ? PolicyHistory.open(dir) : null;
+  if (opts.history && !history) {
+    const say = `history: ${dir} is not in a git work tree: no commits to show\n`;
+    if (opts.json) writeErr(`breakfix: ${say}`);
+    else writeOut(say);
+  }
+  const blame = (wanted: Wanted[]): Provenance[] => (history ? history.findAll(wanted) : []);
   const inv = path.join(scope.dayDir, 'inventory.tsv');
   if (!fs.existsSync(inv)) throw new ExitError(1, `no inventory.tsv in ${scope.dayDir}: pull the inventory first (breakfix pull)`);
   const hostsOf = new Map<string, string[]>();
@@ -62,6 +76,8 @@ export async function run(args: unknown[], opts: PolicyOptions, g: GlobalOptions
   const inService = existing('hdfs-in-service') ? evaluateToSet(scope.dayDir, deps.cwd, 'hdfs-in-service') : null;
   const across: string[] = [];
   const rows: string[][] = [];
+  /** What --history prints under each row of the table. */
+  const rowHistory: Provenance[][] = [];
   const json: unknown[] = [];
   for (const c of [...hostsOf.keys()].sort()) {
     if (cluster && c !== cluster) continue;
@@ -70,6 +86,7 @@ export async function run(args: unknown[], opts: PolicyOptions, g: GlobalOptions
     const cl = classify(c, n, attrs.get(c) ?? {}, policy.classify, policy.archetypes);
     if (!cl) {
       rows.push([c, '-', '-', String(n), '', '', '', '', '', '', `no classify rule matches: add a catch-all`]);
+      rowHistory.push([]);
       continue;
     }
     const downHere = down ? byteSortStrings(hosts.filter((h) => down.has(h))) : null;
@@ -90,15 +107,33 @@ export async function run(args: unknown[], opts: PolicyOptions, g: GlobalOptions
       const ceiling = b.ceiling === null ? '-' : String(b.ceiling);
       const how = b.override !== null ? `max ${b.override} (rule ${b.rule})` : `min(${ceiling}, max(${b.floor}, floor(${b.pct}% x ${n})))`;
       rows.push([c, op, b.archetype, String(n), String(b.pct), String(b.floor), ceiling, `${b.cap} = ${how}`, String(b.busy), String(b.headroom), `rule ${b.rule}: ${b.reason}`]);
-      json.push(b);
+      const limits = `archetypes.${b.archetype}.ops.${op}`;
+      const rule = `classify.${b.rule - 1}`;
+      const provs = blame([
+        { what: `pct ${b.pct}`, file: 'policy.yaml', at: `${limits}.pct` },
+        { what: `floor ${b.floor}`, file: 'policy.yaml', at: `${limits}.floor` },
+        { what: `ceiling ${ceiling}`, file: 'policy.yaml', at: `${limits}.ceiling` },
+        ...(b.override !== null ? [{ what: `max ${b.override}`, file: 'policy.yaml', at: `${rule}.max.${op}` }] : []),
+        { what: `rule ${b.rule}`, file: 'policy.yaml', at: rule },
+        { what: `archetype ${b.archetype}`, file: 'policy.yaml', at: `archetypes.${b.archetype}.reason` },
+      ]);
+      rowHistory.push(provs);
+      json.push(opts.history ? { ...b, history: history ? provs.map(provenanceJson) : null } : b);
     }
   }
   if (opts.json) writeOut(JSON.stringify(json, null, 2) + '\n');
   else {
-    writeOut(renderTable(['cluster', 'op', 'archetype', 'N', 'pct', 'floor', 'ceiling', 'cap', 'busy', 'headroom', 'why'], rows, [false, false, false, true, true, true, true, false, true, true, false]));
+    const table = renderTable(['cluster', 'op', 'archetype', 'N', 'pct', 'floor', 'ceiling', 'cap', 'busy', 'headroom', 'why'], rows, [false, false, false, true, true, true, true, false, true, true, false]);
+    writeOut(history ? withHistory(table, rowHistory) : table);
     const effects = [...policy.operations.values()].map((o) => `${o.op} ${o.effect}${o.maintenanceExpiryMs ? ` (maintenance ${Math.round(o.maintenanceExpiryMs / 60_000)}m where hdfs_hosts_json is set)` : ''}`);
     writeOut(`\nacross ops: effects ${effects.join(', ')}; down = ${policy.down}\n`);
     for (const l of across) writeOut(`${l}\n`);
+    for (const p of blame([
+      { what: `max_down_datagroups ${policy.safety.maxDownDatagroups}`, file: 'policy.yaml', at: 'safety.max_down_datagroups' },
+      { what: `min_in_service_pct ${policy.safety.minInServicePct}`, file: 'policy.yaml', at: 'safety.min_in_service_pct' },
+      { what: `max_candidates_pct ${policy.safety.maxCandidatesPct ?? 'off'}`, file: 'policy.yaml', at: 'safety.max_candidates_pct' },
+      { what: 'down', file: 'policy.yaml', at: 'down' },
+    ])) writeOut(`  ${formatProvenance(p)}\n`);
     // The controls over time, per op: when it may act, how often, and when open work is stuck.
     const now = deps.now();
     const controls = [...policy.operations.values()].map((o) => {
@@ -107,9 +142,30 @@ export async function run(args: unknown[], opts: PolicyOptions, g: GlobalOptions
       return [o.op, w.text, rates.length ? rates.join(', ') : 'none', o.timeoutMs === null ? 'none' : formatAge(o.timeoutMs)];
     });
     writeOut(`\ncontrols (windows in ${policy.windows.tz}; pause files: breakfix pause / resume):\n`);
-    writeOut(renderTable(['op', 'window now', 'rate', 'timeout'], controls, [false, false, false, false]));
+    const controlHistory = [...policy.operations.values()].map((o) =>
+      blame([
+        { what: `windows ${o.op}`, file: 'policy.yaml', at: `windows.ops.${o.op}` },
+        { what: `rate ${o.op}`, file: 'policy.yaml', at: `rate.${o.op}` },
+        { what: `timeout ${o.timeoutMs === null ? 'none' : formatAge(o.timeoutMs)}`, file: 'policy.yaml', at: `operations.${o.op}.timeout` },
+      ]),
+    );
+    const controlTable = renderTable(['op', 'window now', 'rate', 'timeout'], controls, [false, false, false, false]);
+    writeOut(history ? withHistory(controlTable, controlHistory) : controlTable);
+    if (history) for (const p of blame([{ what: 'windows', file: 'policy.yaml', at: 'windows.allow' }, { what: 'freeze', file: 'policy.yaml', at: 'windows.freeze' }])) writeOut(`  ${formatProvenance(p)}\n`);
   }
   return 0;
+}
+
+/** A table with, under each row, the history of the numbers it shows: `    pct 6, floor 1  policy.yaml:11  3f2a1bc ...`. */
+function withHistory(table: string, perRow: Provenance[][]): string {
+  const [header, ...lines] = table.split('\n');
+  let out = `${header}\n`;
+  lines.forEach((l, i) => {
+    if (l === '' && i === lines.length - 1) return;
+    out += `${l}\n`;
+    for (const p of perRow[i] ?? []) out += `    ${formatProvenance(p)}\n`;
+  });
+  return out;
 }
 
 async function check(dir: string, dayDir: string, haveConfig: boolean, deps: Deps, scope: Awaited<ReturnType<typeof resolveScope>>): Promise<number> {

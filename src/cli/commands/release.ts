@@ -2,11 +2,9 @@ import { canonicalHost } from '../../sources/hostnames.js';
 import { loadOpen, saveOpen, writeOpenGroups } from '../../pass/open-store.js';
 import { appendRelease } from '../../store/released.js';
 import { ensureDayDir } from '../../store/layout.js';
-import { appendTranscript } from '../../store/transcript.js';
-import { writeOut } from '../../store/fsio.js';
 import { ExitError } from '../exit.js';
 import { resolveScope, UsageError, type Deps, type GlobalOptions } from '../context.js';
-import { whoAmI } from './pause.js';
+import { recorded, whoAmI } from '../record.js';
 
 export interface ReleaseOptions {
   reason?: string;
@@ -34,16 +32,19 @@ export async function run(args: unknown[], opts: ReleaseOptions, g: GlobalOption
   }
   const now = deps.now();
   const by = whoAmI(deps.env);
-  const ops = mine.map((e) => e.op);
-  // The record first: should the rewrite of open.json be lost to a running pass, the record still closes the plans.
-  appendRelease(scope.dcDir, { host, ops, by, reason: opts.reason.trim(), time: now.toISOString() });
-  const rest = open.filter((e) => e.host !== host);
-  saveOpen(scope.dcDir, rest);
   const dayDir = ensureDayDir(scope.dcDir, now);
-  writeOpenGroups(dayDir, rest, now.toISOString());
-  const what = mine.map((e) => `${e.op} applied ${e.day} pass ${e.pass}${e.maintenance && !e.ran ? ' (still in HDFS maintenance until its expiry)' : ''}`).join(', ');
-  const line = `released ${host} by ${by}: ${opts.reason.trim()} (closed ${what})`;
-  appendTranscript(dayDir, `${line}\n`, now);
-  writeOut(`${line}\n`);
-  return 0;
+  const dcDir = scope.dcDir;
+  const reason = opts.reason.trim();
+  return recorded([dayDir], deps, ({ say }) => {
+    const ops = mine.map((e) => e.op);
+    // The record first: should the rewrite of open.json be lost to a running pass, the record still closes the plans.
+    appendRelease(dcDir, { host, ops, by, reason, time: now.toISOString() });
+    const rest = open.filter((e) => e.host !== host);
+    saveOpen(dcDir, rest);
+    writeOpenGroups(dayDir, rest, now.toISOString());
+    const what = mine.map((e) => `${e.op} applied ${e.day} pass ${e.pass}${e.maintenance && !e.ran ? ' (still in HDFS maintenance until its expiry)' : ''}`).join(', ');
+    const line = `released ${host} by ${by}: ${reason} (closed ${what})`;
+    say(`${line}\n`);
+    return 0;
+  });
 }
