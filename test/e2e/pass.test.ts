@@ -111,7 +111,10 @@ interface PlanJson {
 function readPlan(planDir: string): { json: PlanJson; files: Map<string, string> } {
   const json = JSON.parse(fs.readFileSync(path.join(planDir, 'plan.json'), 'utf8')) as PlanJson;
   const files = new Map<string, string>();
-  for (const f of fs.readdirSync(planDir)) if (!f.startsWith('.') && f !== 'plan.json') files.set(f, fs.readFileSync(path.join(planDir, f), 'utf8'));
+  for (const f of fs.readdirSync(planDir)) if (!f.startsWith('.') && f !== 'plan.json' && f !== 'inputs.json') files.set(f, fs.readFileSync(path.join(planDir, f), 'utf8'));
+  // Every pass records what it read beside its plan (history.keep defaults to 30d).
+  const inputs = JSON.parse(fs.readFileSync(path.join(planDir, 'inputs.json'), 'utf8')) as { pass: number; seed: string };
+  expect([inputs.pass, inputs.seed]).toEqual([json.pass, json.seed]);
   return { json, files };
 }
 
