@@ -17,7 +17,8 @@
 // seconds (`target.secs`); `beforeEach` runs before every run of it, untimed,
 // and `check` looks at what its first run wrote. A setup may return
 // `{ skip: reason }` (a tool is missing); `aim` measures a further breakfix
-// variant against the same baseline, reported as a stretch goal.
+// variant against the same baseline, reported as a stretch goal. A case with
+// `measure(ctx)` runs and reports its own figures and returns its table rows.
 
 
 import { spawnSync } from 'node:child_process';
@@ -29,9 +30,10 @@ import { minusCase, pipelineCase, startupCase } from './cases/sets.mjs';
 import { pullCase } from './cases/pull.mjs';
 import { execCase } from './cases/exec.mjs';
 import { passCase, pass_reportCase } from './cases/pass.mjs';
+import { historyCase } from './cases/history.mjs';
 
 // One file per case under cases/; this is the order they run and report in.
-const CASES = [minusCase, pipelineCase, startupCase, pullCase, execCase, passCase, pass_reportCase];
+const CASES = [minusCase, pipelineCase, startupCase, pullCase, execCase, passCase, pass_reportCase, historyCase];
 
 // ---------------------------------------------------------------- options
 
@@ -107,6 +109,8 @@ function runCase(ctx, c) {
     return null;
   }
   console.log(`\n[${c.name}] ${c.title}: ${note}`);
+  // A case that measures several things itself hands back its own rows of the table.
+  if (c.measure) return { case: c, custom: c.measure(ctx) };
   console.log(`  breakfix: ${c.ours.slice(1).map(shellQuote).join(' ')}`);
   if (c.theirs) console.log(`  GNU:      ${c.theirs[0] === 'bash' ? c.theirs[2] : c.theirs.join(' ')}`);
   else console.log(`  GNU:      none; measured against the ${fmtSecs(c.target.secs)} target`);
@@ -175,6 +179,10 @@ function report(ctx, results) {
   const verdict = (ok) => (ok ? 'PASS' : 'MISS');
   for (const r of results) {
     const c = r.case;
+    if (r.custom) {
+      rows.push(...r.custom.rows);
+      continue;
+    }
     if (r.theirs === null) {
       // No baseline: the ratio is the time over the target.
       const ratio = r.ours.secs / c.target.secs;
@@ -231,7 +239,7 @@ function report(ctx, results) {
   }
   console.log(`\n${table(rows)}`);
   if (!ctx.haveTime) console.log('\npeak RSS needs GNU time: apt-get install time');
-  if (results.some((r) => r.ours.rssMB !== null && r.case.theirs?.[0] === 'bash' && /\|/.test(r.case.theirs[2]))) {
+  if (results.some((r) => r.ours && r.ours.rssMB !== null && r.case.theirs?.[0] === 'bash' && /\|/.test(r.case.theirs[2]))) {
     console.log('GNU RSS of a pipeline is its largest stage.');
   }
 }

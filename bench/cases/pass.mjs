@@ -91,7 +91,7 @@ function simRun(args, outFile) {
  * read those files, and a policy directory: the shipped one with 30 recipes
  * and 5 operations.
  */
-function passInputs(ctx) {
+export function passInputs(ctx) {
   const dir = path.join(ctx.dir, 'pass');
   const stampFile = path.join(dir, '.stamp');
   let how = 'reused';

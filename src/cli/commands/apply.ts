@@ -11,7 +11,7 @@ import { closeFinished, writeOpenGroups } from '../../pass/open-store.js';
 import { checkPause } from '../../pass/controls.js';
 import { pauseLine } from '../../store/pause.js';
 import { takeLock } from '../../store/lock.js';
-import { recorded, type Recorder } from '../record.js';
+import { transcribed, type Transcriber } from '../transcribe.js';
 
 export interface ApplyOptions {
   pass?: string;
@@ -28,7 +28,7 @@ export async function run(_args: unknown[], opts: ApplyOptions, g: GlobalOptions
   const policy = loadPolicy(choosePolicyDir(g.policy, scope.config.policy, deps.cwd));
   const dayDir = ensureDayDir(scope.dcDir, deps.now());
   const dcDir = scope.dcDir;
-  return recorded([dayDir], deps, async (rec) => {
+  return transcribed([dayDir], deps, async (rec) => {
     const plansDir = path.join(dayDir, PLANS);
     const passes = fs.existsSync(plansDir) ? fs.readdirSync(plansDir).filter((n) => /^\d+$/.test(n)).map(Number).sort((a, b) => a - b) : [];
     if (passes.length === 0) throw new ExitError(1, `no plans today in ${plansDir}: run breakfix pass (or plan) first`);
@@ -61,7 +61,7 @@ async function applyUnderLock(
   planDir: string,
   pass: number,
   deps: Deps,
-  rec: Recorder,
+  rec: Transcriber,
 ): Promise<number> {
   if (!scope.dcConfig || !scope.dcDir) throw new UsageError('apply needs a config: --config FILE, $BREAKFIX_CONFIG or ./breakfix.yaml');
   const { loadSources } = await import('../../sources/load.js');

@@ -7,7 +7,7 @@ import { mergedOutputs } from '../../report/merged.js';
 import { foldNodeset } from '../../sets/nodeset.js';
 import { writeErr } from '../../store/fsio.js';
 import { displayPath, resolveScope, UsageError, type Deps, type GlobalOptions } from '../context.js';
-import { recorded } from '../record.js';
+import { transcribed } from '../transcribe.js';
 
 
 /**
@@ -27,7 +27,7 @@ export async function run(args: unknown[], opts: { merge?: boolean }, g: GlobalO
   const { killAll } = await import('../../actions/spawn.js');
   const cfg = scope.dcConfig?.exec ?? DEFAULT_EXEC;
   const outDir = path.join(scope.dayDir, 'exec', `adhoc-${timeStamp(deps.now())}`, 'exec');
-  return recorded([scope.dayDir], deps, async ({ say, note }) => {
+  return transcribed([scope.dayDir], deps, async ({ say, note }) => {
     const ac = new AbortController();
     let interrupts = 0;
     const onSigint = () => {

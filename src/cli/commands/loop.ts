@@ -6,7 +6,7 @@ import { runLoop } from '../../pass/loop.js';
 import { colorizer } from '../../report/color.js';
 import { parseOps } from './plan.js';
 import { ensureDayDir } from '../../store/layout.js';
-import { recordStart } from '../record.js';
+import { transcribeStart } from '../transcribe.js';
 
 export interface LoopCmdOptions {
   verbose?: boolean;
@@ -29,7 +29,7 @@ export async function run(_args: unknown[], opts: LoopCmdOptions, g: GlobalOptio
   const ops = parseOps(opts.op, [...policy.operations.keys()]);
   // Who started the loop; its passes write their own lines.
   try {
-    recordStart(ensureDayDir(scope.dcDir, deps.now()), deps);
+    transcribeStart(ensureDayDir(scope.dcDir, deps.now()), deps);
   } catch {
     // a day directory that cannot be made is the loop's to report, at its first pass
   }

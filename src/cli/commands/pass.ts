@@ -4,7 +4,7 @@ import { displayPath, resolveScope, UsageError, type Deps, type GlobalOptions } 
 import { choosePolicyDir, loadPolicy } from '../../pass/policy-files.js';
 import { runPass } from '../../pass/pass.js';
 import { parseOps } from './plan.js';
-import { recorded } from '../record.js';
+import { transcribed } from '../transcribe.js';
 
 export interface PassCmdOptions {
   verbose?: boolean;
@@ -30,7 +30,7 @@ export async function run(_args: unknown[], opts: PassCmdOptions, g: GlobalOptio
   const { config, dcConfig, dcDir } = scope;
   // The day it acts in, and its number as the loop reckons it: the `=== pass N` line lets status read this pass back.
   const dayDir = ensureDayDir(dcDir, deps.now());
-  return recorded([dayDir], deps, async ({ say, note }) => {
+  return transcribed([dayDir], deps, async ({ say, note }) => {
     note(`=== pass ${nextPass(dayDir)} ${dcName} ${deps.now().toISOString()}${opts.apply ? ' apply' : ' dry run'} (by hand) ===\n`);
     say(`pass ${dcName} in ${displayPath(dcDir, deps.cwd)}${opts.apply ? ' (apply)' : ' (dry run)'}\n`);
     const ac = new AbortController();

@@ -3,7 +3,7 @@ import { parseDuration } from '../../config/yamlsrc.js';
 import { pauseLine, PAUSE_FILE, readPauseState, removePause, writePause } from '../../store/pause.js';
 import { ensureDayDir } from '../../store/layout.js';
 import { resolveScope, UsageError, type Deps, type GlobalOptions } from '../context.js';
-import { recorded, whoAmI } from '../record.js';
+import { transcribed, whoAmI } from '../transcribe.js';
 import fs from 'node:fs';
 
 export interface PauseOptions {
@@ -52,7 +52,7 @@ export async function run(_args: unknown[], opts: PauseOptions, g: GlobalOptions
   }
   const p = { by: whoAmI(deps.env), reason: opts.reason.trim(), since: now.toISOString(), until };
   fs.mkdirSync(path.dirname(w.file), { recursive: true });
-  return recorded(dayDirs(w.home, w.dcDir, now), deps, ({ say }) => {
+  return transcribed(dayDirs(w.home, w.dcDir, now), deps, ({ say }) => {
     writePause(w.file, p);
     say(`${pauseLine(p)}\n${w.label}: nothing is applied until \`breakfix resume${opts.all ? ' --all' : ''}\`${until ? ' or the time above' : ''}; passes still plan and show what they would do (${w.file})\n`);
     return 0;
@@ -63,7 +63,7 @@ export async function run(_args: unknown[], opts: PauseOptions, g: GlobalOptions
 export async function resume(_args: unknown[], opts: PauseOptions, g: GlobalOptions, deps: Deps): Promise<number> {
   const w = await where(g, deps, Boolean(opts.all));
   const now = deps.now();
-  return recorded(dayDirs(w.home, w.dcDir, now), deps, ({ say }) => {
+  return transcribed(dayDirs(w.home, w.dcDir, now), deps, ({ say }) => {
     const before = readPauseState(w.home, w.dcDir ?? path.join(w.home, '.none'), now);
     if (!removePause(w.file)) {
       const other = opts.all ? null : path.join(w.home, PAUSE_FILE);

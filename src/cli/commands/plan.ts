@@ -2,7 +2,7 @@ import { OPS, type Op } from '../../policy/types.js';
 import { resolveScope, UsageError, type Deps, type GlobalOptions } from '../context.js';
 import { choosePolicyDir, loadPolicy } from '../../pass/policy-files.js';
 import { formatPlan, runPlan } from '../../pass/run-plan.js';
-import { recorded } from '../record.js';
+import { transcribed } from '../transcribe.js';
 
 export interface PlanOptions {
   verbose?: boolean;
@@ -35,7 +35,7 @@ export async function run(_args: unknown[], opts: PlanOptions, g: GlobalOptions,
       clusterOf.set(s.name, s.type.clusterOf?.(s.config)?.name ?? null);
     }
   }
-  return recorded([scope.dayDir], deps, async ({ say }) => {
+  return transcribed([scope.dayDir], deps, async ({ say }) => {
     const out = await runPlan({
       dayDir: scope.dayDir,
       dcDir: scope.dcDir,

@@ -4,7 +4,7 @@ import { appendRelease } from '../../store/released.js';
 import { ensureDayDir } from '../../store/layout.js';
 import { ExitError } from '../exit.js';
 import { resolveScope, UsageError, type Deps, type GlobalOptions } from '../context.js';
-import { recorded, whoAmI } from '../record.js';
+import { transcribed, whoAmI } from '../transcribe.js';
 
 export interface ReleaseOptions {
   reason?: string;
@@ -35,7 +35,7 @@ export async function run(args: unknown[], opts: ReleaseOptions, g: GlobalOption
   const dayDir = ensureDayDir(scope.dcDir, now);
   const dcDir = scope.dcDir;
   const reason = opts.reason.trim();
-  return recorded([dayDir], deps, ({ say }) => {
+  return transcribed([dayDir], deps, ({ say }) => {
     const ops = mine.map((e) => e.op);
     // The record first: should the rewrite of open.json be lost to a running pass, the record still closes the plans.
     appendRelease(dcDir, { host, ops, by, reason, time: now.toISOString() });

@@ -38,7 +38,7 @@ function headerLine(deps: Deps): string {
  * The header alone, for a command whose lines are recorded elsewhere: the
  * loop writes each pass's lines itself, and says here who started it.
  */
-export function recordStart(dayDir: string, deps: Deps): void {
+export function transcribeStart(dayDir: string, deps: Deps): void {
   try {
     appendTranscript(dayDir, headerLine(deps), deps.now());
   } catch {
@@ -46,7 +46,7 @@ export function recordStart(dayDir: string, deps: Deps): void {
   }
 }
 
-export interface Recorder {
+export interface Transcriber {
   /** Prints to standard output and appends to the transcript(s). */
   say: (text: string) => void;
   /** Appends to the transcript(s) only: what a terminal got as a progress bar instead. */
@@ -61,7 +61,7 @@ export interface Recorder {
  * transcript never stops the command: a line that cannot be appended is lost
  * from the transcript alone.
  */
-export async function recorded(dayDirs: readonly string[], deps: Deps, act: (r: Recorder) => Promise<number> | number): Promise<number> {
+export async function transcribed(dayDirs: readonly string[], deps: Deps, act: (r: Transcriber) => Promise<number> | number): Promise<number> {
   const now = deps.now;
   const note = (text: string) => {
     for (const d of dayDirs) {
