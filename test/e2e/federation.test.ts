@@ -295,3 +295,49 @@ describe('federated sources from NameNode JMX: a host one namespace does not lis
     expect(fs.readFileSync(path.join(day, 'hdfs-ns2-live'))).toEqual(before);
   });
 });
+
+describe('a namespace whose refresh failed', () => {
+  it('leaves the drain open naming the namespace, retries it each pass, and lets it finish only after', () => {
+    const f = federated('5');
+    const conf = confDir(f.simDir, C);
+    const good = path.join(conf, 'ns2', 'dfs.exclude');
+    const setNs2Exclude = (file: string) => {
+      const doc = parseDocument(fs.readFileSync(f.config, 'utf8'));
+      doc.setIn(['datacenters', 'demo', 'clusters', C, 'namespaces', 'ns2', 'hdfs_exclude'], file);
+      fs.writeFileSync(f.config, doc.toString());
+    };
+    setNs2Exclude(path.join(f.dir, 'no-such-dir', 'dfs.exclude'));
+    let r = run(f, ['pass', '--apply', '--seed', '1', '--verbose']);
+    expect(r.out).toMatch(new RegExp(`applied ${C}\\.drain in namespace ns1 only: \\d+ host\\(s\\) open; namespace ns2: write .*no-such-dir.*; open until namespace ns2 takes it \\(retried each pass\\)`));
+    const drains = openEntries(f).filter((e) => e.op === 'drain') as Array<OpenJson['entries'][number] & { pending?: string[] }>;
+    expect(drains.length).toBeGreaterThan(0);
+    for (const e of drains) expect(e.pending).toEqual(['ns2']);
+    const hosts = drains.map((e) => e.host);
+    for (const h of hosts) expect(fs.readFileSync(path.join(conf, 'ns1', 'dfs.exclude'), 'utf8')).toContain(h);
+    expect(fs.readFileSync(good, 'utf8')).toBe('');
+
+    // Still failing: retried, still open; ns2 never heard of the drain.
+    r = run(f, ['pass', '--apply', '--seed', '2', '--verbose']);
+    expect(r.out).toMatch(new RegExp(`retried the drain of ${hosts[0]!.replace(/\./g, '\\.')}.* in ${C} namespace ns2: failed again`));
+    for (const h of hosts) expect(reportOf(f, 'ns2').inService.has(h)).toBe(true);
+
+    // Fixed: the next pass writes ns2's file and refreshes it; the entries lose their pending namespace.
+    setNs2Exclude(good);
+    let finishedAt = 0;
+    for (let i = 3; i <= 14 && finishedAt === 0; i++) {
+      r = run(f, ['pass', '--apply', '--seed', String(i), '--verbose']);
+      if (i === 3) {
+        expect(r.out).toMatch(new RegExp(`retried the drain of .* in ${C} namespace ns2: done`));
+        for (const h of hosts) expect(fs.readFileSync(good, 'utf8')).toContain(h);
+        for (const e of openEntries(f).filter((x) => hosts.includes(x.host) && x.op === 'drain') as Array<{ pending?: string[] }>) expect(e.pending).toBeUndefined();
+      }
+      const m = new RegExp(`^finished drain ${hosts[0]!.replace(/\./g, '\\.')} `, 'm').exec(r.out);
+      if (m) {
+        finishedAt = i;
+        expect(reportOf(f, 'ns2').decommissioned.has(hosts[0]!)).toBe(true);
+        expect(reportOf(f, 'ns1').decommissioned.has(hosts[0]!)).toBe(true);
+      }
+    }
+    expect(finishedAt).toBeGreaterThan(3);
+  }, 120_000);
+});
