@@ -73,22 +73,105 @@ export function parseHostsFile(text: string): string[] {
 }
 
 /**
+ * The NameNode side of a cluster: the cluster itself, or in a federated
+ * cluster each namespace, with its own NameNodes, files and command; every
+ * namespace gets the exclude (or combined hosts) file and a refresh of its own.
+ */
+export interface HdfsTarget {
+  /** The namespace, or null for a cluster with one. */
+  namespace: string | null;
+  name: string;
+  namenodes: string[];
+  hdfsCommand: string[];
+  hdfsExclude: string;
+  hdfsHostsJson: string | null;
+  /** `-fs hdfs://NS` before the dfsadmin command of a namespace; nothing otherwise. */
+  fsArgs: string[];
+}
+
+export function hdfsTargets(c: ClusterConfig): HdfsTarget[] {
+  if (c.namespaces.length === 0) {
+    return [{ namespace: null, name: c.name, namenodes: c.namenodes, hdfsCommand: c.hdfsCommand, hdfsExclude: c.hdfsExclude, hdfsHostsJson: c.hdfsHostsJson, fsArgs: [] }];
+  }
+  return c.namespaces.map((ns) => ({
+    namespace: ns.name,
+    name: `${c.name} namespace ${ns.name}`,
+    namenodes: ns.namenodes,
+    hdfsCommand: ns.hdfsCommand,
+    hdfsExclude: ns.hdfsExclude,
+    hdfsHostsJson: ns.hdfsHostsJson,
+    fsArgs: ['-fs', `hdfs://${ns.name}`],
+  }));
+}
+
+/** Some namespaces of a federated cluster took the change and some did not: the hosts are in flight, and the rest is retried. */
+export class NamespaceStepError extends StepError {
+  constructor(
+    readonly done: string[],
+    readonly failed: Array<{ namespace: string; why: string }>,
+  ) {
+    super(failed.map((f) => `namespace ${f.namespace}: ${f.why}`).join('; '));
+  }
+}
+
+/** The HDFS half of a drain (`add`) or return (`remove`) on one namespace (or one-namespace cluster): its file, then its refresh. */
+export async function changeHdfsSide(input: ApplyInput | (StepContextLike & { domain: string | null }), t: HdfsTarget, hosts: string[], mode: 'add' | 'remove', base: string): Promise<void> {
+  if (t.namenodes.length === 0) throw new StepError(`${t.name} has no namenodes in the config: cannot write its exclude file`);
+  if (t.hdfsHostsJson) return changeDecommission(input, t, hosts, mode, base);
+  const current = parseHostsFile(await step(input, [t.namenodes[0]!], ['sh', '-c', 'cat "$1" 2>/dev/null || true', 'sh', t.hdfsExclude], path.join(base, 'read-exclude'), `read ${t.hdfsExclude}`));
+  const next = withHosts(current, hosts, mode);
+  await step(input, t.namenodes, ['sh', '-c', WRITE_SCRIPT, 'sh', t.hdfsExclude, ...next], path.join(base, 'write-hdfs-exclude'), `write ${t.hdfsExclude}`);
+  await step(input, t.namenodes, kerberized(input.dc, [...t.hdfsCommand, 'dfsadmin', ...t.fsArgs, '-refreshNodes']), path.join(base, 'refresh-hdfs'), `hdfs dfsadmin ${t.fsArgs.length ? `${t.fsArgs.join(' ')} ` : ''}-refreshNodes`);
+}
+
+type StepContextLike = Pick<ApplyInput, 'dc' | 'exec' | 'signal'>;
+
+/**
  * The drain workflow's one action per pass: the exclude files on the
- * NameNodes and ResourceManagers become what is already excluded plus (drain)
- * or minus (return) the hosts, then both are told to re-read them. Progress
- * (decommissioning → decommissioned) is read from the sources in later passes.
+ * NameNodes (of every namespace) and ResourceManagers become what is already
+ * excluded plus (drain) or minus (return) the hosts, then each is told to
+ * re-read them. Progress (decommissioning → decommissioned) is read from the
+ * sources in later passes. In a federated cluster a namespace that failed
+ * does not stop the others: the error names it, and the caller keeps the
+ * hosts open with that namespace to retry.
  */
 async function changeExcludes(input: ApplyInput, c: ClusterConfig, hosts: string[], mode: 'add' | 'remove', base: string): Promise<void> {
-  if (c.namenodes.length === 0) throw new StepError(`cluster ${c.name} has no namenodes in the config: cannot write its exclude file`);
-  if (c.hdfsHostsJson) return changeCombined(input, c, hosts, mode, base);
-  const current = parseHostsFile(await step(input, [c.namenodes[0]!], ['sh', '-c', 'cat "$1" 2>/dev/null || true', 'sh', c.hdfsExclude], path.join(base, 'read-exclude'), `read ${c.hdfsExclude}`));
-  const next = withHosts(current, hosts, mode);
-  await step(input, c.namenodes, ['sh', '-c', WRITE_SCRIPT, 'sh', c.hdfsExclude, ...next], path.join(base, 'write-hdfs-exclude'), `write ${c.hdfsExclude}`);
-  if (c.resourcemanagers.length > 0) {
-    await step(input, c.resourcemanagers, ['sh', '-c', WRITE_SCRIPT, 'sh', c.yarnExclude, ...next], path.join(base, 'write-yarn-exclude'), `write ${c.yarnExclude}`);
+  const targets = hdfsTargets(c);
+  if (targets.length === 1 && targets[0]!.namespace === null) {
+    if (c.namenodes.length === 0) throw new StepError(`cluster ${c.name} has no namenodes in the config: cannot write its exclude file`);
+    if (c.hdfsHostsJson) return changeCombined(input, c, hosts, mode, base);
+    const t = targets[0]!;
+    const current = parseHostsFile(await step(input, [c.namenodes[0]!], ['sh', '-c', 'cat "$1" 2>/dev/null || true', 'sh', c.hdfsExclude], path.join(base, 'read-exclude'), `read ${c.hdfsExclude}`));
+    const next = withHosts(current, hosts, mode);
+    await step(input, c.namenodes, ['sh', '-c', WRITE_SCRIPT, 'sh', c.hdfsExclude, ...next], path.join(base, 'write-hdfs-exclude'), `write ${c.hdfsExclude}`);
+    if (c.resourcemanagers.length > 0) {
+      await step(input, c.resourcemanagers, ['sh', '-c', WRITE_SCRIPT, 'sh', c.yarnExclude, ...next], path.join(base, 'write-yarn-exclude'), `write ${c.yarnExclude}`);
+    }
+    await step(input, t.namenodes, kerberized(input.dc, [...t.hdfsCommand, 'dfsadmin', '-refreshNodes']), path.join(base, 'refresh-hdfs'), 'hdfs dfsadmin -refreshNodes');
+    if (c.resourcemanagers.length > 0) await refreshYarn(input, c, base);
+    return;
   }
-  await step(input, c.namenodes, kerberized(input.dc, [...c.hdfsCommand, 'dfsadmin', '-refreshNodes']), path.join(base, 'refresh-hdfs'), 'hdfs dfsadmin -refreshNodes');
-  if (c.resourcemanagers.length > 0) await refreshYarn(input, c, base);
+  const done: string[] = [];
+  const failed: Array<{ namespace: string; why: string }> = [];
+  for (const t of targets) {
+    try {
+      await changeHdfsSide(input, t, hosts, mode, path.join(base, t.namespace!));
+      done.push(t.namespace!);
+    } catch (e) {
+      if (!(e instanceof StepError) && !(e instanceof Error && e.name === 'AdapterError')) throw e;
+      failed.push({ namespace: t.namespace!, why: e.message });
+    }
+  }
+  // YARN has one ResourceManager per cluster whatever HDFS has: its exclude file once, read from it.
+  if (done.length > 0 && c.resourcemanagers.length > 0) await changeYarn(input, c, hosts, mode, base);
+  if (failed.length > 0) throw new NamespaceStepError(done, failed);
+}
+
+async function changeYarn(input: ApplyInput, c: ClusterConfig, hosts: string[], mode: 'add' | 'remove', base: string): Promise<void> {
+  const current = parseHostsFile(await step(input, [c.resourcemanagers[0]!], ['sh', '-c', 'cat "$1" 2>/dev/null || true', 'sh', c.yarnExclude], path.join(base, 'read-yarn-exclude'), `read ${c.yarnExclude}`));
+  const next = withHosts(current, hosts, mode);
+  await step(input, c.resourcemanagers, ['sh', '-c', WRITE_SCRIPT, 'sh', c.yarnExclude, ...next], path.join(base, 'write-yarn-exclude'), `write ${c.yarnExclude}`);
+  await refreshYarn(input, c, base);
 }
 
 /** A graceful decommission (or recommission) on the ResourceManagers, after their exclude file changed. */
@@ -115,12 +198,9 @@ function withHosts(current: string[], hosts: string[], mode: 'add' | 'remove'): 
  * exclude file read from them, since no NameNode file lists the drains any more.
  */
 async function changeCombined(input: ApplyInput, c: ClusterConfig, hosts: string[], mode: 'add' | 'remove', base: string): Promise<void> {
-  await changeDecommission(input, c, hosts, mode, base);
+  await changeDecommission(input, hdfsTargets(c)[0]!, hosts, mode, base);
   if (c.resourcemanagers.length === 0) return;
-  const current = parseHostsFile(await step(input, [c.resourcemanagers[0]!], ['sh', '-c', 'cat "$1" 2>/dev/null || true', 'sh', c.yarnExclude], path.join(base, 'read-yarn-exclude'), `read ${c.yarnExclude}`));
-  const next = withHosts(current, hosts, mode);
-  await step(input, c.resourcemanagers, ['sh', '-c', WRITE_SCRIPT, 'sh', c.yarnExclude, ...next], path.join(base, 'write-yarn-exclude'), `write ${c.yarnExclude}`);
-  await refreshYarn(input, c, base);
+  await changeYarn(input, c, hosts, mode, base);
 }
 
 /** Runs an op's command: on each host (`on: host`), or on a controller with `{host}` filled in, once per host. */
@@ -202,13 +282,17 @@ export async function applyPlan(input: ApplyInput): Promise<ApplyReport> {
     const opDir = path.join(input.dayDir, 'exec', String(input.pass), op);
     const operation = input.policy.operations.get(op)!;
     const cfg = input.dc.clusters.get(cluster);
-    const viaMaintenance = operation.effect === 'down' && !!cfg?.hdfsHostsJson;
+    // Every namespace of a federated cluster must read a combined hosts file for maintenance to mean anything.
+    const viaMaintenance = operation.effect === 'down' && !!cfg && hdfsTargets(cfg).every((t) => !!t.hdfsHostsJson);
     let unreachable: string[] = [];
     try {
       if (viaMaintenance) {
         // The command runs in a later pass, once HDFS reports the host In maintenance.
         const expires = input.now.getTime() + (operation.maintenanceExpiryMs ?? DEFAULT_MAINTENANCE_EXPIRY_MS);
-        await enterMaintenance({ ...input, domain: input.domain }, cfg!, r.keep, expires, path.join(opDir, cluster, 'enter-maintenance'));
+        // Namespace by namespace; one that fails stops the rest, and those already changed end it at the expiry.
+        for (const t of hdfsTargets(cfg!)) {
+          await enterMaintenance({ ...input, domain: input.domain }, t, r.keep, expires, path.join(opDir, cluster, 'enter-maintenance', ...(t.namespace ? [t.namespace] : [])));
+        }
         outcome.ok = r.keep;
         for (const host of r.keep) {
           opened.push({ host, cluster, op, day: input.day, pass: input.pass, applied: input.now.toISOString(), maintenance: { expires: new Date(expires).toISOString() }, ran: null });
@@ -219,7 +303,18 @@ export async function applyPlan(input: ApplyInput): Promise<ApplyReport> {
         const c = input.dc.clusters.get(cluster);
         if (!c) throw new StepError(`cluster ${cluster} is not in the config's clusters: cannot reach its NameNodes`);
         // The head-node steps of this cluster: exec/<pass>/<op>/<cluster>/<step>/<head node>.out
-        await changeExcludes(input, c, r.keep, op === 'drain' ? 'add' : 'remove', path.join(opDir, cluster));
+        try {
+          await changeExcludes(input, c, r.keep, op === 'drain' ? 'add' : 'remove', path.join(opDir, cluster));
+        } catch (e) {
+          if (!(e instanceof NamespaceStepError) || e.done.length === 0) throw e;
+          // Some namespaces took it: the hosts are on their way, so the plan is open; the rest is retried each pass.
+          const pending = e.failed.map((f) => f.namespace);
+          outcome.ok = r.keep;
+          outcome.error = `${e.message}; open until namespace ${pending.join(', ')} takes it (retried each pass)`;
+          for (const host of r.keep) opened.push({ host, cluster, op, day: input.day, pass: input.pass, applied: input.now.toISOString(), pending });
+          input.say(`applied ${cluster}.${op} in namespace ${e.done.join(', ')} only: ${r.keep.length} host(s) open; ${outcome.error}`);
+          continue;
+        }
         outcome.ok = r.keep;
       } else if (input.policy.operations.get(op)!.run) {
         const results = await runCommandOp(input, op, r.keep, opDir);

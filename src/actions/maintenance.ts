@@ -1,5 +1,4 @@
 import path from 'node:path';
-import type { ClusterConfig } from '../config/config.js';
 import { canonicalHost } from '../sources/hostnames.js';
 import { endMaintenance, parseHostsJson, serializeHostsJson, setMaintenance, type HostsJsonEntry } from './hosts-json.js';
 import { kerberized, step, StepError, WRITE_LINES_SCRIPT, type StepContext } from './steps.js';
@@ -22,6 +21,19 @@ export interface MaintenanceContext extends StepContext {
   domain: string | null;
 }
 
+/**
+ * The NameNodes that read one combined hosts file: a cluster's, or one
+ * namespace's of a federated cluster (whose `fsArgs`, `-fs hdfs://NS`, aim
+ * the refresh at that namespace).
+ */
+export interface NameNodeSide {
+  name: string;
+  namenodes: string[];
+  hdfsCommand: string[];
+  hdfsHostsJson: string | null;
+  fsArgs?: string[];
+}
+
 function between(out: string, label: string): string {
   const a = out.indexOf(`${BEGIN}\n`);
   const b = out.lastIndexOf(`\n${END}`);
@@ -30,9 +42,9 @@ function between(out: string, label: string): string {
 }
 
 /** Reads and validates the combined hosts file from the first NameNode; an invalid file changes nothing. */
-export async function readHostsJson(ctx: MaintenanceContext, c: ClusterConfig, dir: string): Promise<HostsJsonEntry[]> {
-  if (!c.hdfsHostsJson) throw new StepError(`cluster ${c.name} has no hdfs_hosts_json in the config`);
-  if (c.namenodes.length === 0) throw new StepError(`cluster ${c.name} has no namenodes in the config: cannot read its combined hosts file`);
+export async function readHostsJson(ctx: MaintenanceContext, c: NameNodeSide, dir: string): Promise<HostsJsonEntry[]> {
+  if (!c.hdfsHostsJson) throw new StepError(`${c.fsArgs?.length ? '' : 'cluster '}${c.name} has no hdfs_hosts_json in the config`);
+  if (c.namenodes.length === 0) throw new StepError(`${c.fsArgs?.length ? '' : 'cluster '}${c.name} has no namenodes in the config: cannot read its combined hosts file`);
   const nn = c.namenodes[0]!;
   const label = `${nn}:${c.hdfsHostsJson}`;
   const out = await step(ctx, [nn], ['sh', '-c', READ_SCRIPT, 'sh', c.hdfsHostsJson], path.join(dir, 'read-hosts-json'), `read ${c.hdfsHostsJson}`);
@@ -45,10 +57,10 @@ export async function readHostsJson(ctx: MaintenanceContext, c: ClusterConfig, d
 }
 
 /** Writes the file on every NameNode (atomically on each), then has them re-read it. */
-async function writeAndRefresh(ctx: MaintenanceContext, c: ClusterConfig, entries: HostsJsonEntry[], dir: string): Promise<void> {
+async function writeAndRefresh(ctx: MaintenanceContext, c: NameNodeSide, entries: HostsJsonEntry[], dir: string): Promise<void> {
   const lines = serializeHostsJson(entries).replace(/\n$/, '').split('\n');
   await step(ctx, c.namenodes, ['sh', '-c', WRITE_LINES_SCRIPT, 'sh', c.hdfsHostsJson!, ...lines], path.join(dir, 'write-hosts-json'), `write ${c.hdfsHostsJson}`);
-  await step(ctx, c.namenodes, kerberized(ctx.dc, [...c.hdfsCommand, 'dfsadmin', '-refreshNodes']), path.join(dir, 'refresh-hdfs'), 'hdfs dfsadmin -refreshNodes');
+  await step(ctx, c.namenodes, kerberized(ctx.dc, [...c.hdfsCommand, 'dfsadmin', ...(c.fsArgs ?? []), '-refreshNodes']), path.join(dir, 'refresh-hdfs'), `hdfs dfsadmin ${c.fsArgs?.length ? `${c.fsArgs.join(' ')} ` : ''}-refreshNodes`);
 }
 
 function canon(domain: string | null): (raw: string) => string | null {
@@ -56,7 +68,7 @@ function canon(domain: string | null): (raw: string) => string | null {
 }
 
 /** An edit the file refuses (it would recommission a host, or admit every DataNode) stops the step, changing nothing. */
-function edit(c: ClusterConfig, f: () => HostsJsonEntry[]): HostsJsonEntry[] {
+function edit(c: NameNodeSide, f: () => HostsJsonEntry[]): HostsJsonEntry[] {
   try {
     return f();
   } catch (e) {
@@ -65,13 +77,13 @@ function edit(c: ClusterConfig, f: () => HostsJsonEntry[]): HostsJsonEntry[] {
 }
 
 /** Puts hosts into maintenance until `expiresMs` (epoch ms): read, change, write, refresh. */
-export async function enterMaintenance(ctx: MaintenanceContext, c: ClusterConfig, hosts: string[], expiresMs: number, dir: string): Promise<void> {
+export async function enterMaintenance(ctx: MaintenanceContext, c: NameNodeSide, hosts: string[], expiresMs: number, dir: string): Promise<void> {
   const entries = await readHostsJson(ctx, c, dir);
   await writeAndRefresh(ctx, c, edit(c, () => setMaintenance(entries, hosts, expiresMs, canon(ctx.domain))), dir);
 }
 
 /** Takes hosts out of maintenance (back to NORMAL), keeping every other entry as it was. */
-export async function leaveMaintenance(ctx: MaintenanceContext, c: ClusterConfig, hosts: string[], dir: string): Promise<void> {
+export async function leaveMaintenance(ctx: MaintenanceContext, c: NameNodeSide, hosts: string[], dir: string): Promise<void> {
   const entries = await readHostsJson(ctx, c, dir);
   await writeAndRefresh(ctx, c, edit(c, () => endMaintenance(entries, hosts, canon(ctx.domain))), dir);
 }
@@ -124,7 +136,7 @@ export function recommissionEntries(entries: HostsJsonEntry[], hosts: string[], 
 }
 
 /** The HDFS half of a drain (`add`) or a return (`remove`) on a cluster with a combined hosts file. */
-export async function changeDecommission(ctx: MaintenanceContext, c: ClusterConfig, hosts: string[], mode: 'add' | 'remove', dir: string): Promise<void> {
+export async function changeDecommission(ctx: MaintenanceContext, c: NameNodeSide, hosts: string[], mode: 'add' | 'remove', dir: string): Promise<void> {
   const entries = await readHostsJson(ctx, c, dir);
   const cn = canon(ctx.domain);
   await writeAndRefresh(ctx, c, edit(c, () => (mode === 'add' ? decommissionEntries(entries, hosts, cn) : recommissionEntries(entries, hosts, cn))), dir);

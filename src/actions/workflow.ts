@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { DatacenterConfig, ExecConfig } from '../config/config.js';
 import type { OpenEntry } from '../policy/open.js';
 import type { Op, Policy } from '../policy/types.js';
-import { runCommandOp } from './apply.js';
+import { changeHdfsSide, hdfsTargets, runCommandOp } from './apply.js';
 import { leaveMaintenance } from './maintenance.js';
 import { StepError } from './steps.js';
 
@@ -147,8 +147,10 @@ export async function advanceMaintenance(open: OpenEntry[], v: GroupView, input:
       continue;
     }
     try {
-      if (!c || !c.hdfsHostsJson) throw new StepError(`cluster ${cluster} has no hdfs_hosts_json in the config any more`);
-      await leaveMaintenance(input, c, items.map((i) => i.entry.host), path.join(input.dayDir, 'exec', String(input.pass), 'maintenance', cluster));
+      if (!c || !hdfsTargets(c).every((t) => t.hdfsHostsJson)) throw new StepError(`cluster ${cluster} has no hdfs_hosts_json in the config any more`);
+      for (const t of hdfsTargets(c)) {
+        await leaveMaintenance(input, t, items.map((i) => i.entry.host), path.join(input.dayDir, 'exec', String(input.pass), 'maintenance', cluster, ...(t.namespace ? [t.namespace] : [])));
+      }
     } catch (e) {
       if (!(e instanceof StepError) && !(e instanceof Error && e.name === 'AdapterError')) throw e;
       input.say(`could not end HDFS maintenance in ${cluster}: ${e.message}; tried again next pass (the expiry ends it anyway)`);
@@ -160,4 +162,57 @@ export async function advanceMaintenance(open: OpenEntry[], v: GroupView, input:
     }
   }
   return { open: keep, closed, waiting, failed };
+}
+
+/**
+ * Drains and returns that some namespaces of a federated cluster did not
+ * take (their exclude file or refresh failed): each pass tries those
+ * namespaces again, one fan-out per cluster, op and namespace, until they
+ * take it. The entry stays open meanwhile, and its drain cannot finish, since
+ * the namespace that never heard of it does not report it decommissioned.
+ */
+export async function retryPendingNamespaces(open: OpenEntry[], input: AdvanceInput): Promise<OpenEntry[]> {
+  const groups = new Map<string, { cluster: string; op: Op; namespace: string; entries: OpenEntry[] }>();
+  for (const e of open) {
+    for (const ns of e.pending ?? []) {
+      const key = `${e.cluster}\t${e.op}\t${ns}`;
+      const g = groups.get(key) ?? { cluster: e.cluster, op: e.op, namespace: ns, entries: [] };
+      g.entries.push(e);
+      groups.set(key, g);
+    }
+  }
+  const took = new Map<OpenEntry, Set<string>>();
+  for (const g of groups.values()) {
+    const hosts = g.entries.map((e) => e.host);
+    const what = `${g.op} of ${hosts.join(' ')} in ${g.cluster} namespace ${g.namespace}`;
+    const t = input.dc.clusters.get(g.cluster) ? hdfsTargets(input.dc.clusters.get(g.cluster)!).find((x) => x.namespace === g.namespace) : undefined;
+    if (!t) {
+      input.say(`cannot retry the ${what}: the config no longer has that namespace; release the hosts by hand`);
+      continue;
+    }
+    if (!input.act) {
+      input.say(`would retry the ${what}; a dry run changes nothing`);
+      continue;
+    }
+    try {
+      await changeHdfsSide(input, t, hosts, g.op === 'return' ? 'remove' : 'add', path.join(input.dayDir, 'exec', String(input.pass), g.op, g.cluster, `${g.namespace}-retry`));
+    } catch (e) {
+      if (!(e instanceof StepError) && !(e instanceof Error && e.name === 'AdapterError')) throw e;
+      input.say(`retried the ${what}: failed again (${e.message}); still open, tried again next pass`);
+      continue;
+    }
+    input.say(`retried the ${what}: done`);
+    for (const e of g.entries) {
+      const s = took.get(e) ?? new Set<string>();
+      s.add(g.namespace);
+      took.set(e, s);
+    }
+  }
+  return open.map((e) => {
+    const done = took.get(e);
+    if (!done) return e;
+    const pending = (e.pending ?? []).filter((ns) => !done.has(ns));
+    const { pending: _p, ...rest } = e;
+    return pending.length > 0 ? { ...rest, pending } : rest;
+  });
 }

@@ -22,6 +22,43 @@ export interface ClusterConfig {
    * with it, ops whose effect is down go through HDFS maintenance.
    */
   hdfsHostsJson: string | null;
+  /**
+   * HDFS federation: the namespaces over the cluster's DataNodes, each with its
+   * own NameNodes and files, in the order the config lists them; empty for a
+   * cluster with one namespace, which works exactly as before.
+   */
+  namespaces: NamespaceConfig[];
+}
+
+/** One namespace of a federated cluster; the file and command keys default to the cluster's. */
+export interface NamespaceConfig {
+  name: string;
+  namenodes: string[];
+  hdfsCommand: string[];
+  hdfsExclude: string;
+  hdfsHostsJson: string | null;
+  /** Where it is declared, for messages that must name the file and line. */
+  file: string;
+  line: number | null;
+}
+
+/**
+ * The groups one namespace's source writes: `hdfs-<ns>-in-service`, …
+ * (the pinned HDFS groups with the namespace after `hdfs-`).
+ */
+export const NAMESPACE_GROUP_SUFFIXES = [
+  'live',
+  'in-service',
+  'decommissioning',
+  'decommissioned',
+  'maintenance',
+  'dead',
+  'entering-maintenance',
+  'in-maintenance',
+] as const;
+
+export function namespaceGroup(ns: string, suffix: (typeof NAMESPACE_GROUP_SUFFIXES)[number]): string {
+  return `hdfs-${ns}-${suffix}`;
 }
 
 export interface KerberosConfig {
@@ -88,7 +125,10 @@ const CLUSTER = [
   'yarn_command',
   'decommission_timeout',
   'hdfs_hosts_json',
+  'namespaces',
 ] as const;
+const NAMESPACE = ['namenodes', 'hdfs_command', 'hdfs_exclude', 'hdfs_hosts_json'] as const;
+const NAMESPACE_NAME = /^[a-z0-9][a-z0-9_-]*$/;
 const EXEC = ['adapter', 'concurrency', 'connect_timeout', 'timeout', 'ssh_config', 'user', 'command', 'control_persist'] as const;
 export const SOURCE_TYPES = ['inventory', 'prometheus', 'hdfs', 'yarn', 'healthcheck'] as const;
 
@@ -161,6 +201,35 @@ function parseExec(f: Field, dir: string): ExecConfig {
   };
 }
 
+/** The pinned HDFS group names a namespace's groups must not take (`hdfs-in-maintenance` is no namespace "in"). */
+const PINNED_HDFS = new Set(['hdfs-live', 'hdfs-in-service', 'hdfs-decommissioning', 'hdfs-decommissioned', 'hdfs-maintenance', 'hdfs-dead', 'hdfs-entering-maintenance', 'hdfs-in-maintenance']);
+
+/**
+ * Namespace groups share the day directory with every other group: a name
+ * that would make one of the pinned HDFS groups, or the group of another
+ * namespace (ns "a-in" + maintenance = ns "a" + in-maintenance), is refused.
+ * The same namespace name in two clusters is fine: like hdfs-dead, its
+ * groups then hold the hosts of both.
+ */
+function checkNamespaceNames(file: string, clusters: Map<string, ClusterConfig>): void {
+  const owner = new Map<string, string>();
+  for (const c of clusters.values()) {
+    for (const ns of c.namespaces) {
+      for (const suffix of NAMESPACE_GROUP_SUFFIXES) {
+        const g = namespaceGroup(ns.name, suffix);
+        if (PINNED_HDFS.has(g)) {
+          throw new ConfigError(file, ns.line, `namespace "${ns.name}" of cluster ${c.name}: its group ${g} would be the pinned group of that name; rename the namespace`);
+        }
+        const prev = owner.get(g);
+        if (prev !== undefined && prev !== ns.name) {
+          throw new ConfigError(file, ns.line, `namespaces "${prev}" and "${ns.name}" would both write the group ${g}; rename one of them`);
+        }
+        owner.set(g, ns.name);
+      }
+    }
+  }
+}
+
 /** Reads and validates the config file; every key is known or an error naming its line. */
 export function loadConfig(file: string): Config {
   const yaml = YamlFile.read(file);
@@ -186,19 +255,46 @@ export function loadConfig(file: string): Config {
     const clusters = new Map<string, ClusterConfig>();
     for (const [cname, cf] of d.get('clusters')?.map() ?? []) {
       const c = cf.present ? cf.map(CLUSTER) : new Map<string, Field>();
+      const hdfsExclude = c.get('hdfs_exclude')?.string() ?? '/etc/hadoop/conf/dfs.exclude';
+      const hdfsCommand = c.get('hdfs_command')?.strings() ?? ['hdfs'];
+      const hdfsHostsJson = c.get('hdfs_hosts_json')?.string() ?? null;
+      const namespaces: NamespaceConfig[] = [];
+      const nsField = c.get('namespaces');
+      if (nsField) {
+        const entries = nsField.map();
+        if (entries.size === 0) nsField.fail('a federated cluster lists at least one namespace (its nameservice IDs), or leave namespaces: out');
+        for (const [nsName, nf] of entries) {
+          if (!NAMESPACE_NAME.test(nsName)) {
+            nf.fail(`namespace "${nsName}": a namespace name is lower case letters, digits, - and _ (it is part of group names such as hdfs-${nsName.toLowerCase()}-in-service)`);
+          }
+          const n = nf.present ? nf.map(NAMESPACE) : new Map<string, Field>();
+          const nn = n.get('namenodes') ?? nf.fail(`namespace ${nsName} of cluster ${cname}: missing namenodes: [its NameNodes]; each namespace has its own`);
+          namespaces.push({
+            name: nsName,
+            namenodes: heads(nn),
+            hdfsCommand: n.get('hdfs_command')?.strings() ?? hdfsCommand,
+            hdfsExclude: n.get('hdfs_exclude')?.string() ?? hdfsExclude,
+            hdfsHostsJson: n.get('hdfs_hosts_json')?.string() ?? hdfsHostsJson,
+            file,
+            line: yaml.lineOf(nf.node),
+          });
+        }
+      }
       clusters.set(cname, {
         name: cname,
         namenodes: heads(c.get('namenodes')),
         resourcemanagers: heads(c.get('resourcemanagers')),
         headnodes: heads(c.get('headnodes')),
-        hdfsExclude: c.get('hdfs_exclude')?.string() ?? '/etc/hadoop/conf/dfs.exclude',
+        hdfsExclude,
         yarnExclude: c.get('yarn_exclude')?.string() ?? '/etc/hadoop/conf/yarn.exclude',
-        hdfsCommand: c.get('hdfs_command')?.strings() ?? ['hdfs'],
+        hdfsCommand,
         yarnCommand: c.get('yarn_command')?.strings() ?? ['yarn'],
         decommissionTimeoutS: Math.round((c.get('decommission_timeout')?.duration() ?? 3_600_000) / 1000),
-        hdfsHostsJson: c.get('hdfs_hosts_json')?.string() ?? null,
+        hdfsHostsJson,
+        namespaces,
       });
     }
+    checkNamespaceNames(file, clusters);
     const sources = new Map<string, Field>();
     for (const [sname, sf] of d.get('sources')?.map() ?? new Map<string, Field>()) {
       if (!/^[a-z0-9][a-z0-9_.-]*$/.test(sname)) sf.fail('a source name is lower case letters, digits, ".", "-" and "_"');

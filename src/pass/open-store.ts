@@ -6,6 +6,7 @@ import { writeFileAtomic } from '../store/atomic.js';
 import { readGroupLines, writeGroup } from '../store/group.js';
 import { readTable } from '../store/table.js';
 import { readReleases } from '../store/released.js';
+import { readCountedOn } from './namespaces.js';
 
 /**
  * Applied plans stay open until the sources show the op finished, whatever day
@@ -69,7 +70,9 @@ export function closeFinished(dcDir: string, dayDir: string, policy: Policy, per
   const health = new Map<string, { missing: number; ur: number }>();
   const hf = path.join(dayDir, 'hdfs-health.tsv');
   if (fs.existsSync(hf)) for (const r of readTable(hf).rows) health.set(r.cluster!, { missing: Number(r.missing), ur: Number(r.under_replicated) });
+  const counted = readCountedOn(dayDir);
   const view = {
+    countedOn: (h: string) => counted.get(h) ?? null,
     has: groups.has,
     healthOk: (c: string) => {
       const h = health.get(c);

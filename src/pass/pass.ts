@@ -144,10 +144,10 @@ export async function runPass(o: PassOptions): Promise<PassResult> {
  * pass's fresh state; a dry run only says what it would do.
  */
 async function advanceWorkflows(o: PassOptions, dayDir: string, open: OpenEntry[]): Promise<OpenEntry[]> {
-  if (!open.some((e) => e.maintenance)) return open;
-  const { advanceMaintenance } = await import('../actions/workflow.js');
+  if (!open.some((e) => e.maintenance || (e.pending && e.pending.length > 0))) return open;
+  const { advanceMaintenance, retryPendingNamespaces } = await import('../actions/workflow.js');
   const { DEFAULT_EXEC } = await import('../actions/exec.js');
-  const r = await advanceMaintenance(open, dayGroupView(dayDir), {
+  const input = {
     dayDir,
     pass: nextPass(dayDir),
     policy: o.policy,
@@ -157,9 +157,11 @@ async function advanceWorkflows(o: PassOptions, dayDir: string, open: OpenEntry[
     now: o.now(),
     signal: o.signal,
     act: o.apply,
-    say: (line) => o.say(`${line}\n`),
-    blocked: (op) => windowBlock(o.policy, op, o.now()),
-  });
+    say: (line: string) => o.say(`${line}\n`),
+    blocked: (op: Op) => windowBlock(o.policy, op, o.now()),
+  };
+  const retried = await retryPendingNamespaces(open, input);
+  const r = await advanceMaintenance(retried, dayGroupView(dayDir), input);
   for (const c of r.closed) o.say(`finished ${c.entry.op} ${c.entry.host} (${c.why}; applied ${c.entry.day} pass ${c.entry.pass})\n`);
   for (const w of r.waiting) o.say(`warning stuck: ${w.entry.op} ${w.entry.host}: ${w.why}\n`);
   for (const f of r.failed) o.say(`failed ${f.entry.op} ${f.entry.host}: ${f.why}\n`);

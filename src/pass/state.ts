@@ -15,6 +15,7 @@ import type { FleetState, OpSets } from '../policy/plan.js';
 import { namesIn } from '../policy/recipes.js';
 import { OPS, type Op, type Policy } from '../policy/types.js';
 import type { AppliedAction } from '../policy/rate.js';
+import { readCountedOn, readNamespaceHealth } from './namespaces.js';
 import { REMEDIATION_OPS, REPLICA_OPS, WIPING_OPS, type HealthRow, type SourceStatus } from '../safety/invariants.js';
 
 /** Evaluates an expression in the day directory into a set of hosts. */
@@ -179,6 +180,11 @@ export function readFleetState(opts: {
       health.set(r.cluster ?? '', { missing: Number(r.missing), underReplicated: Number(r.under_replicated), corrupt: Number(r.corrupt) });
     }
   }
+  // Federated clusters: the namespaces behind each summed row, so a refusal names the one that caused it.
+  for (const [cluster, rows] of readNamespaceHealth(dayDir)) {
+    const h = health.get(cluster);
+    if (h) health.set(cluster, { ...h, namespaces: rows });
+  }
   const empty = new Set<string>();
   const g = (n: string) => groupSet(dayDir, n) ?? empty;
   const hdfs = {
@@ -188,6 +194,7 @@ export function readFleetState(opts: {
     decommissioned: g('hdfs-decommissioned'),
     decommissioning: g('hdfs-decommissioning'),
     maintenance: g('hdfs-maintenance'),
+    countedOn: readCountedOn(dayDir),
   };
 
   const opSets = new Map<Op, OpSets>();
@@ -221,14 +228,18 @@ export function readFleetState(opts: {
         continue;
       }
       for (const p of producers) {
-        statuses.set(p.source, {
-          name: p.source,
-          ok: !opts.sources.failed.has(p.source),
-          time: new Date(p.time),
-          maxAgeMs: opts.sources.maxAge.get(p.source) ?? null,
-          reason: opts.sources.failed.get(p.source),
-          cluster: opts.sources.clusterOf?.get(p.source) ?? null,
-        });
+        // A combined part (a federated cluster's namespaces) stands for the sources it was made from.
+        for (const name of p.from ?? [p.source]) {
+          const own = p.from ? parts.find((q) => q.source === name) : p;
+          statuses.set(name, {
+            name,
+            ok: !opts.sources.failed.has(name),
+            time: own ? new Date(own.time) : null,
+            maxAgeMs: opts.sources.maxAge.get(name) ?? null,
+            reason: opts.sources.failed.get(name),
+            cluster: opts.sources.clusterOf?.get(name) ?? null,
+          });
+        }
       }
     }
     // A source that failed this pass without a part today (its first pull of the day) left
@@ -236,7 +247,8 @@ export function readFleetState(opts: {
     // names (hdfs-*, yarn-*), so their parts tell; with none to go by, every op depends on it.
     for (const [name, reason] of opts.sources.failed) {
       if (statuses.has(name) || parts.some((p) => p.source === name)) continue;
-      const kin = parts.filter((p) => typeOf.has(name) && typeOf.get(p.source) === typeOf.get(name));
+      const sameType = (s: string) => typeOf.has(name) && typeOf.get(s) === typeOf.get(name);
+      const kin = parts.filter((p) => sameType(p.source) || (p.from ?? []).some(sameType));
       const writes = new Set(kin.flatMap((p) => [...p.groups, ...p.tables]));
       const reads = [...deps.base].map((n) => (n === 'inventory' ? 'inventory.tsv' : n === 'hdfs-health' ? 'hdfs-health.tsv' : n));
       if (kin.length > 0 && !reads.some((f) => writes.has(f))) continue;

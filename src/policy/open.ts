@@ -14,6 +14,8 @@ export interface OpenEntry {
   ran?: string | null;
   /** How the command ended when not plainly ok (`unreachable`: the host went away with the connection). */
   result?: string;
+  /** A drain or return some namespaces of a federated cluster have not taken yet (their file or refresh failed): retried each pass. */
+  pending?: string[];
 }
 
 /** What the sources show this pass, as membership tests. */
@@ -21,6 +23,8 @@ export interface FinishView {
   /** null when the group does not exist today. */
   has(group: string, host: string): boolean | null;
   healthOk(cluster: string): boolean;
+  /** Federated clusters: the namespaces that still count on the host (live there, not decommissioned), or null. */
+  countedOn?(host: string): string | null;
 }
 
 /**
@@ -35,10 +39,13 @@ export function isFinished(e: OpenEntry, v: FinishView, appliedThisPass: boolean
   if (appliedThisPass) return { done: false, why: 'applied this pass' };
   // Coming out of maintenance is an action (the hosts file and a refresh): the workflow closes these.
   if (e.maintenance) return { done: false, why: 'in the HDFS maintenance workflow' };
+  if (e.pending && e.pending.length > 0) return { done: false, why: `namespace ${e.pending.join(', ')} has not taken the ${e.op} yet` };
   switch (e.op) {
     case 'drain': {
       const out = v.has('hdfs-decommissioned', e.host) === true || v.has('hdfs-dead', e.host) === true;
       if (!out) return { done: false, why: 'not decommissioned yet' };
+      const held = v.countedOn?.(e.host) ?? null;
+      if (held) return { done: false, why: `not out of every namespace yet: still live in ${held}` };
       if (!v.healthOk(e.cluster)) return { done: false, why: 'decommissioned, waiting for replication to catch up' };
       return { done: true, why: 'decommissioned and replication healthy' };
     }

@@ -29,11 +29,28 @@ export interface HdfsState {
   decommissioned: ReadonlySet<string>;
   decommissioning: ReadonlySet<string>;
   maintenance: ReadonlySet<string>;
+  /**
+   * Federated clusters: host → the namespaces that still list it live and not
+   * decommissioned, e.g. `ns2 (decommissioning)`. The combined groups may
+   * call such a host dead (dead in another namespace); it is not out of HDFS
+   * while any namespace counts on its replicas.
+   */
+  countedOn?: ReadonlyMap<string, string>;
 }
 
 /** 1. No rekick/firmware/burnin on a DataNode HDFS lists as live and not yet decommissioned. */
 export function checkDataNodeState(op: Op, cluster: string, host: string, hdfs: HdfsState): Refusal | null {
   if (!WIPING_OPS.includes(op)) return null;
+  const held = hdfs.countedOn?.get(host);
+  if (held) {
+    return {
+      host,
+      cluster,
+      op,
+      invariant: 1,
+      message: `${host} is still a live DataNode of namespace ${held}: ${op} would destroy replicas that namespace still counts on; wait until every namespace reports it Decommissioned`,
+    };
+  }
   if (!hdfs.live.has(host) || hdfs.decommissioned.has(host)) return null;
   const state = hdfs.decommissioning.has(host) ? 'still decommissioning' : hdfs.maintenance.has(host) ? 'in maintenance' : 'in service';
   return {
@@ -83,6 +100,15 @@ export interface HealthRow {
   missing: number;
   underReplicated: number;
   corrupt: number;
+  /** A federated cluster's namespaces, whose counters the cluster's add up; absent or empty otherwise. */
+  namespaces?: ReadonlyArray<{ namespace: string; missing: number; underReplicated: number; corrupt: number }>;
+}
+
+/** Which namespaces hold what a refusal counts, `(in namespace ns2: 3)`; empty for a cluster with one namespace. */
+function byNamespace(health: HealthRow, count: (n: { missing: number; underReplicated: number }) => number): string {
+  const ns = (health.namespaces ?? []).filter((n) => count(n) > 0);
+  if ((health.namespaces ?? []).length === 0) return '';
+  return ns.length === 0 ? '' : ` (${ns.map((n) => `namespace ${n.namespace}: ${count(n)}`).join(', ')})`;
 }
 
 /**
@@ -93,9 +119,9 @@ export function checkClusterHealth(op: Op, cluster: string, health: HealthRow | 
   if (!REPLICA_OPS.includes(op) && effect !== 'down') return null;
   const refuse = (message: string): Refusal => ({ host: null, cluster, op, invariant: 3, message });
   if (!health) return refuse(`no hdfs-health.tsv row for ${cluster}: block health unknown, so no ${op}; check its hdfs source`);
-  if (health.missing > 0) return refuse(`${cluster} has ${health.missing} missing block(s): no ${op} until they are recovered (hdfs fsck / -list-corruptfileblocks)`);
+  if (health.missing > 0) return refuse(`${cluster} has ${health.missing} missing block(s)${byNamespace(health, (n) => n.missing)}: no ${op} until they are recovered (hdfs fsck / -list-corruptfileblocks)`);
   if (health.underReplicated > maxUnderReplicated) {
-    return refuse(`${cluster} has ${health.underReplicated} under-replicated blocks, above the limit ${maxUnderReplicated}: no ${op} until replication catches up`);
+    return refuse(`${cluster} has ${health.underReplicated} under-replicated blocks${byNamespace(health, (n) => n.underReplicated)}, above the limit ${maxUnderReplicated}: no ${op} until replication catches up`);
   }
   return null;
 }

@@ -1,4 +1,4 @@
-import type { ClusterConfig } from '../config/config.js';
+import { namespaceGroup, NAMESPACE_GROUP_SUFFIXES, type ClusterConfig, type NamespaceConfig } from '../config/config.js';
 import type { Field } from '../config/yamlsrc.js';
 import { sortUniqueStrings } from '../sets/compare.js';
 import { httpGet, parseJson } from './fetch.js';
@@ -15,6 +15,8 @@ import { SourceError, type HostRule, type Rejected, type SourceContext, type Sou
 
 export interface HdfsConfig {
   cluster: ClusterConfig;
+  /** In a federated cluster, the namespace this source reads; null for a cluster with one namespace. */
+  namespace: NamespaceConfig | null;
   /** `command` / `file`: dfsadmin text (or JMX JSON); `http` (key `jmx`): the NameNode's /jmx base URL. */
   report: InputSpec;
 }
@@ -47,6 +49,22 @@ export const HDFS_HEALTH_COLUMNS = ['cluster', 'missing', 'under_replicated', 'c
  */
 export const HDFS_DATANODES_TABLE = 'hdfs-datanodes.tsv';
 export const HDFS_DATANODES_COLUMNS = ['host', 'cluster', 'status', 'upgrade_domain'];
+
+/**
+ * A federated cluster's namespace sources write their own groups
+ * (`hdfs-<ns>-live`, …), their DataNodes as `hdfs-<ns>-datanodes.tsv`, and
+ * a row of this table keyed by `<cluster>/<namespace>`; the cluster's
+ * shared groups and its hdfs-health.tsv row are the namespaces combined
+ * (src/sources/federation.ts). `block_pool` and `cluster_id` are what the
+ * NameNode's JMX shows (NameNodeInfo.BlockPoolId, ClusterId); empty for a
+ * dfsadmin report, which prints neither.
+ */
+export const HDFS_NAMESPACE_HEALTH_TABLE = 'hdfs-namespace-health.tsv';
+export const HDFS_NAMESPACE_HEALTH_COLUMNS = ['namespace', 'missing', 'under_replicated', 'corrupt', 'live', 'dead', 'decommissioning', 'block_pool', 'cluster_id'];
+
+export function namespaceDatanodesTable(ns: string): string {
+  return `hdfs-${ns}-datanodes.tsv`;
+}
 
 export const NAMENODE_INFO_BEAN = 'Hadoop:service=NameNode,name=NameNodeInfo';
 export const FSNAMESYSTEM_BEAN = 'Hadoop:service=NameNode,name=FSNamesystem';
@@ -569,10 +587,85 @@ export function parseNameNodeJmx(docs: unknown[], cluster: string, rule: HostRul
 // ---------------------------------------------------------------------------
 // the source
 
+/**
+ * `namespace:` of an hdfs source: required when its cluster declares
+ * `namespaces:` (which one does it read?), refused when the cluster has none
+ * or does not have that one.
+ */
+function configuredNamespace(m: Map<string, Field>, where: Field, cluster: ClusterConfig): NamespaceConfig | null {
+  const f: Field | undefined = m.get('namespace');
+  const names = cluster.namespaces.map((n) => n.name);
+  if (!f || !f.present) {
+    if (names.length === 0) return null;
+    return where.fail(
+      `cluster ${cluster.name} is federated (namespaces: ${names.join(', ')}): say which namespace this source reads, ` +
+        `namespace: ${names[0]}, and give each namespace a source of its own`,
+    );
+  }
+  const name = f.string();
+  const ns = cluster.namespaces.find((n) => n.name === name);
+  if (ns) return ns;
+  if (names.length === 0) {
+    return f.fail(`unknown namespace "${name}": cluster ${cluster.name} declares no namespaces; add namespaces: { ${name}: { namenodes: [...] } } to it, or remove namespace:`);
+  }
+  return f.fail(`unknown namespace "${name}" of cluster ${cluster.name}; it has ${names.join(', ')} (declare it under clusters.${cluster.name}.namespaces)`);
+}
+
+interface Parsed {
+  result: SourceResult;
+  ids: { blockPool: string; clusterId: string };
+}
+
+const NO_IDS = { blockPool: '', clusterId: '' };
+
 /** Text from a command or a file: dfsadmin output, or JMX JSON (`curl …/jmx`). */
-function parseReportText(text: string, cluster: string, rule: HostRule): SourceResult {
-  if (text.trimStart().startsWith('{')) return parseNameNodeJmx([parseJson(text, 'JMX answer')], cluster, rule);
-  return parseDfsadminReport(text, cluster, rule);
+function parseReportText(text: string, cluster: string, rule: HostRule): Parsed {
+  if (text.trimStart().startsWith('{')) {
+    const docs = [parseJson(text, 'JMX answer')];
+    return { result: parseNameNodeJmx(docs, cluster, rule), ids: jmxIds(docs) };
+  }
+  // dfsadmin -report prints no block pool or cluster id (DFSAdmin.report()): nothing to compare.
+  return { result: parseDfsadminReport(text, cluster, rule), ids: NO_IDS };
+}
+
+/**
+ * NameNodeInfo's `BlockPoolId` and `ClusterId`: which namespace (block pool)
+ * of which cluster answered. Empty when the answer has none.
+ */
+export function jmxIds(docs: unknown[]): { blockPool: string; clusterId: string } {
+  for (const doc of docs) {
+    const beans = isObject(doc) && Array.isArray(doc['beans']) ? doc['beans'] : [];
+    for (const b of beans) {
+      if (!isObject(b) || b['name'] !== NAMENODE_INFO_BEAN) continue;
+      const str = (v: unknown) => (typeof v === 'string' && !/[\t\n\r]/.test(v) ? v.trim() : '');
+      return { blockPool: str(b['BlockPoolId']), clusterId: str(b['ClusterId']) };
+    }
+  }
+  return NO_IDS;
+}
+
+/**
+ * One namespace's result: the pinned groups under the namespace's own names,
+ * its DataNodes in its own table, and its health row in
+ * hdfs-namespace-health.tsv; nothing shared is written directly, since the
+ * cluster's shared groups are the namespaces combined.
+ */
+export function asNamespaceResult(r: SourceResult, cluster: string, ns: string, ids: { blockPool: string; clusterId: string }): SourceResult {
+  const groups = new Map<string, string[]>();
+  for (const suffix of NAMESPACE_GROUP_SUFFIXES) groups.set(namespaceGroup(ns, suffix), r.groups.get(`hdfs-${suffix}`) ?? []);
+  const health = r.tables.get(HDFS_HEALTH_TABLE)!.rows[0]!;
+  const { cluster: _c, ...counters } = health;
+  const row = { namespace: `${cluster}/${ns}`, ...counters, block_pool: ids.blockPool, cluster_id: ids.clusterId };
+  const datanodes = r.tables.get(HDFS_DATANODES_TABLE)!;
+  return {
+    groups,
+    tables: new Map([
+      [HDFS_NAMESPACE_HEALTH_TABLE, { columns: [...HDFS_NAMESPACE_HEALTH_COLUMNS], rows: [row] }],
+      [namespaceDatanodesTable(ns), datanodes],
+    ]),
+    rejected: r.rejected,
+    notes: r.notes.map((n) => `${ns}: ${n}`),
+  };
 }
 
 /** The two JMX queries: the nodes (NameNodeInfo) and the block counts (FSNamesystem). */
@@ -584,7 +677,7 @@ export function jmxQueryUrls(base: string): string[] {
   });
 }
 
-async function pullJmx(base: string, cluster: string, ctx: SourceContext): Promise<SourceResult> {
+async function pullJmx(base: string, cluster: string, ctx: SourceContext): Promise<Parsed> {
   const urls = jmxQueryUrls(base);
   const docs = await Promise.all(urls.map(async (url) => parseJson(await httpGet(url, ctx), `GET ${url}`)));
   const first = docs[0];
@@ -594,16 +687,45 @@ async function pullJmx(base: string, cluster: string, ctx: SourceContext): Promi
         'is the URL a NameNode\'s /jmx (port 9870, or 50070 on Hadoop 2), and is the NameNode up?',
     );
   }
-  return fromOrigin(`NameNode JMX ${base}`, () => parseNameNodeJmx(docs, cluster, ctx.hostRule));
+  return fromOrigin(`NameNode JMX ${base}`, () => ({ result: parseNameNodeJmx(docs, cluster, ctx.hostRule), ids: jmxIds(docs) }));
+}
+
+/**
+ * A namespace source that runs `dfsadmin -report` must name its namespace
+ * (`-fs hdfs://NAME`): without it the client reads fs.defaultFS, which is
+ * one namespace for every source, and dfsadmin's report shows no id that
+ * would tell them apart. A command that is not plainly dfsadmin is taken as
+ * it is.
+ */
+function checkNamespaceCommand(argv: string[], ns: string): string | null {
+  const i = argv.indexOf('dfsadmin');
+  if (i < 0 || !argv.includes('-report')) return null;
+  const named: string[] = [];
+  for (let k = i; k < argv.length; k++) {
+    const a = argv[k]!;
+    if (a === '-fs' && argv[k + 1] !== undefined) named.push(argv[k + 1]!);
+    else if (a.startsWith('-fs=')) named.push(a.slice(4));
+    else if (a === '-D' && argv[k + 1]?.startsWith('fs.defaultFS=')) named.push(argv[k + 1]!.slice('fs.defaultFS='.length));
+    else if (a.startsWith('-Dfs.defaultFS=')) named.push(a.slice('-Dfs.defaultFS='.length));
+  }
+  if (named.length === 0) return `reads the default namespace (fs.defaultFS), not ${ns}: add -fs hdfs://${ns} after dfsadmin`;
+  const host = (u: string) => /^hdfs:\/\/([^/:]+)/.exec(u)?.[1] ?? u;
+  const other = named.find((u) => host(u) !== ns);
+  return other === undefined ? null : `reads ${other}, not namespace ${ns}: use -fs hdfs://${ns}`;
 }
 
 export const source: SourceType<HdfsConfig> = {
   type: 'hdfs',
-  keys: ['cluster', 'report'],
+  keys: ['cluster', 'namespace', 'report'],
 
   configure(m, where: Field, configDir, dc) {
     const cluster = configuredCluster(m, where, dc);
+    const namespace = configuredNamespace(m, where, cluster);
     const f: Field | undefined = m.get('report');
+    if (namespace && (!f || !f.present)) {
+      // The namespace's own report, by its hdfs_command: what an operator would type.
+      return { cluster, namespace, report: { kind: 'command', argv: [...namespace.hdfsCommand, 'dfsadmin', '-fs', `hdfs://${namespace.name}`, '-report'] } };
+    }
     if (!f || !f.present) {
       where.fail(
         'missing "report": { command: [hdfs, dfsadmin, -report] }, { file: ./report.txt } or { jmx: "http://nn1:9870/jmx" }',
@@ -617,17 +739,30 @@ export const source: SourceType<HdfsConfig> = {
         f.fail(`jmx: "${report.url}" is not a URL`);
       }
     }
-    return { cluster, report };
+    if (namespace && report.kind === 'command') {
+      const bad = checkNamespaceCommand(report.argv, namespace.name);
+      if (bad) f.fail(`this command ${bad}`);
+    }
+    return { cluster, namespace, report };
   },
 
   async pull(config, ctx) {
     const cluster = config.cluster.name;
-    if (config.report.kind === 'http') return pullJmx(config.report.url, cluster, ctx);
-    const text = await fetchText(config.report, ctx);
-    return fromOrigin(describeSpec(config.report), () => parseReportText(text, cluster, ctx.hostRule));
+    let parsed: Parsed;
+    if (config.report.kind === 'http') parsed = await pullJmx(config.report.url, cluster, ctx);
+    else {
+      const text = await fetchText(config.report, ctx);
+      parsed = fromOrigin(describeSpec(config.report), () => parseReportText(text, cluster, ctx.hostRule));
+    }
+    if (!config.namespace) return parsed.result;
+    return asNamespaceResult(parsed.result, cluster, config.namespace.name, parsed.ids);
   },
 
   clusterOf(config) {
     return config.cluster;
+  },
+
+  namespaceOf(config) {
+    return config.namespace ? { cluster: config.cluster.name, namespace: config.namespace.name } : null;
   },
 };

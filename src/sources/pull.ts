@@ -6,6 +6,7 @@ import { timeStamp } from '../store/layout.js';
 import { readMeta } from '../store/meta.js';
 import { listParts, readPartInfo, rebuildGroup, rebuildTable, recoverParts, replacePart, TableUnionError } from '../store/parts.js';
 import { isCanonicalHost } from './hostnames.js';
+import { checkPulledIds, combineCluster, combinedIsStale, namespaceSources, type CombineOutcome } from './federation.js';
 import type { LoadedSource } from './load.js';
 import type { Config, DatacenterConfig as DcConfig } from '../config/config.js';
 import { sourcesSummary } from '../report/summary.js';
@@ -69,8 +70,20 @@ async function withTimeout<T>(ms: number, what: string, run: (signal: AbortSigna
  */
 export async function pullSources(sources: LoadedSource[], run: PullRun): Promise<SourceOutcome[]> {
   recoverParts(run.dayDir);
+  const federated = namespaceSources(run.dc);
+  const stamp = () => run.now().toISOString();
+  // A federated cluster's combined part left behind its namespaces' parts by a killed pull is made again first.
+  for (const [cluster, members] of federated) {
+    if (combinedIsStale(run.dayDir, cluster, members)) combineCluster(run.dayDir, cluster, members, stamp());
+  }
   // Shared files left behind their parts by a killed pull are brought up to date first.
   const touched = staleShared(run.dayDir);
+  const mark = (c: CombineOutcome) => {
+    for (const p of [c.before, c.after]) {
+      for (const g of p?.groups ?? []) touched.groups.add(g);
+      for (const t of p?.tables ?? []) touched.tables.add(t);
+    }
+  };
   const pullOne = async (s: LoadedSource): Promise<SourceOutcome> => {
     const started = Date.now();
     const base = { name: s.name, type: s.common.type, counts: {}, notes: [], rejected: [] };
@@ -97,11 +110,20 @@ export async function pullSources(sources: LoadedSource[], run: PullRun): Promis
         }),
       );
       checkResult(s.name, result);
-      // Writing is synchronous: no other source's write can interleave with it.
-      const info = replacePart(run.dayDir, s.name, result, run.now().toISOString(), s.common.volatile);
+      const ns = s.type.namespaceOf?.(s.config) ?? null;
+      const members = ns ? (federated.get(ns.cluster) ?? []) : [];
+      // From here to the combination, synchronous: no other source's write can interleave with it.
+      if (ns) checkPulledIds(run.dayDir, s.name, ns.cluster, ns.namespace, result, members);
+      const info = replacePart(run.dayDir, s.name, result, stamp(), s.common.volatile);
       for (const g of [...(had?.groups ?? []), ...info.groups]) touched.groups.add(g);
       for (const t of [...(had?.tables ?? []), ...info.tables]) touched.tables.add(t);
-      outcome = { ...base, status: 'ok', seconds: seconds(), counts: info.counts, notes: result.notes, rejected: result.rejected };
+      const notes = [...result.notes];
+      if (ns) {
+        const c = combineCluster(run.dayDir, ns.cluster, members, stamp());
+        mark(c);
+        notes.push(...c.notes);
+      }
+      outcome = { ...base, status: 'ok', seconds: seconds(), counts: info.counts, notes, rejected: result.rejected };
     } catch (e) {
       const known = e instanceof SourceError || e instanceof GroupWriteError || e instanceof TableUnionError;
       const reason = known ? e.message : `${(e as Error).message ?? String(e)}`;

@@ -81,6 +81,8 @@ export interface SourceType<C> {
   pull(config: C, ctx: SourceContext): Promise<SourceResult>;
   /** The cluster a per-cluster source is about, if any. */
   clusterOf?(config: C): ClusterConfig | null;
+  /** A source of one namespace of a federated cluster: its part is combined with the cluster's other namespaces. */
+  namespaceOf?(config: C): { cluster: string; namespace: string } | null;
   /** Groups this source reads: it runs after the sources that write them. */
   readsGroups?(config: C): string[];
 }

@@ -24,6 +24,12 @@ export interface PartInfo {
   counts: Record<string, number>;
   /** sha256 of each file of the part, so a shared file made from this part alone needs no rereading. */
   shas?: Record<string, string>;
+  /**
+   * A part made from other parts rather than pulled (a federated cluster's
+   * namespaces combined): the sources it was made from, which are what a
+   * failure or an age is checked on.
+   */
+  from?: string[];
 }
 
 function partsDir(dayDir: string): string {
@@ -83,7 +89,7 @@ export interface PartData {
  * group is sorted and deduplicated here; a bad host list aborts before the
  * swap, leaving the old part in place.
  */
-export function replacePart(dayDir: string, source: string, data: PartData, time: string, volatile: boolean): PartInfo {
+export function replacePart(dayDir: string, source: string, data: PartData, time: string, volatile: boolean, from?: string[]): PartInfo {
   const dir = partsDir(dayDir);
   fs.mkdirSync(dir, { recursive: true });
   const fresh = path.join(dir, `.${source}.${process.pid}.new`);
@@ -116,6 +122,7 @@ export function replacePart(dayDir: string, source: string, data: PartData, time
     tables: [...data.tables.keys()].sort(),
     counts,
     shas,
+    ...(from ? { from } : {}),
   };
   writeFileAtomic(path.join(fresh, '.part.json'), JSON.stringify(info, null, 2) + '\n', false);
   // Every file in it was fsynced; the directory once, before it becomes visible.

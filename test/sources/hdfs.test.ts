@@ -717,7 +717,7 @@ function ctx(timeoutMs = 10_000): SourceContext {
   return { name: 'hdfs-prod', dc: DC, hostRule: RULE, configDir: tmp, env: process.env, signal: AbortSignal.timeout(timeoutMs), timeoutMs, dayDir: tmp, passLabel: 'test' };
 }
 
-const config = (report: HdfsConfig['report']): HdfsConfig => ({ cluster: DC.clusters.get('prod')!, report });
+const config = (report: HdfsConfig['report']): HdfsConfig => ({ cluster: DC.clusters.get('prod')!, namespace: null, report });
 
 /** An executable shell script in the temp dir. */
 function script(name: string, body: string): string {

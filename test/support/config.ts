@@ -16,6 +16,7 @@ export function cluster(c: Pick<ClusterConfig, 'name'> & Partial<ClusterConfig>)
     yarnCommand: ['yarn'],
     decommissionTimeoutS: 3600,
     hdfsHostsJson: null,
+    namespaces: [],
     ...c,
   };
 }
