@@ -186,6 +186,16 @@ describe('a federated cluster through loop --apply: drained in both namespaces, 
     expect(finished!.ns2.inService.has(h)).toBe(true);
     for (const ns of ['ns1', 'ns2']) expect(fs.readFileSync(path.join(confDir(f.simDir, C), ns, 'dfs.exclude'), 'utf8')).not.toContain(h);
   });
+
+  it('every pass of the federated cluster replays byte for byte from its recorded inputs (namespace groups, the combined part, the namespace health)', () => {
+    for (const s of seen) {
+      const r = run(f, ['replay', '--pass', String(s.pass)]);
+      expect(r.code, r.out + r.err).toBe(0);
+      expect(r.out).toContain('byte for byte the same');
+    }
+    const inputs = JSON.parse(fs.readFileSync(path.join(dayDir(f), 'plans', String(seen[seen.length - 1]!.pass), 'inputs.json'), 'utf8')) as { inputs: Record<string, string> };
+    expect(Object.keys(inputs.inputs)).toEqual(expect.arrayContaining(['day/hdfs-ns1-decommissioning', 'day/hdfs-ns2-decommissioning', 'day/hdfs-namespace-health.tsv']));
+  });
 });
 
 describe('federated sources: faults and bad config', () => {
