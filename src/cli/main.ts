@@ -202,6 +202,7 @@ export function buildProgram(deps: Deps, done: (code: number) => void): Command 
     .option('--from <day>', 'the first day (YYYY-MM-DD)')
     .option('--to <day>', 'the last day (YYYY-MM-DD; default today)')
     .option('--json', 'print JSON')
+    .addOption(new Option('--shard <i/n>', 'replay block i of n of the passes and print the raw result (used by simulate itself)').hideHelp())
     .action(lazy(() => ops().then((m) => m.simulate)));
 
   program

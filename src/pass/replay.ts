@@ -78,6 +78,8 @@ export class Workspace {
   /** What is on disk in dayDir, by name: the address it was written from ('' when changed here). */
   private onDisk = new Map<string, string>();
   private policyOnDisk = new Map<string, string>();
+  private metasOnDisk = new Map<string, string>();
+  private partsOnDisk = new Map<string, string>();
 
   constructor(readonly store: HistoryStore) {
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'breakfix-replay-'));
@@ -105,14 +107,9 @@ export class Workspace {
     // Only what the current versions need stays in memory.
     const live = new Set([...want.values(), ...policy.values()]);
     for (const k of this.store.cache.keys()) if (!live.has(k)) this.store.cache.delete(k);
-    fs.rmSync(path.join(this.dayDir, '.meta'), { recursive: true, force: true });
-    fs.mkdirSync(path.join(this.dayDir, '.meta'));
-    for (const [name, meta] of Object.entries(r.state.metas)) fs.writeFileSync(metaPath(this.dayDir, name), JSON.stringify(meta));
-    fs.rmSync(path.join(this.dayDir, PARTS), { recursive: true, force: true });
-    for (const p of r.state.parts) {
-      fs.mkdirSync(path.join(this.dayDir, PARTS, p.source), { recursive: true });
-      fs.writeFileSync(path.join(this.dayDir, PARTS, p.source, '.part.json'), JSON.stringify(p));
-    }
+    // Provenance and parts are small, but many: only what changed is written again.
+    syncText(path.join(this.dayDir, '.meta'), this.metasOnDisk, new Map(Object.entries(r.state.metas).map(([n, m]) => [`${n}.json`, JSON.stringify(m)])));
+    syncText(path.join(this.dayDir, PARTS), this.partsOnDisk, new Map(r.state.parts.map((p) => [path.join(p.source, '.part.json'), JSON.stringify(p)])));
   }
 
   /** Re-derives the recipes of another policy in place of the recorded ones. */
@@ -122,13 +119,33 @@ export class Workspace {
       fs.rmSync(path.join(this.dayDir, name), { force: true });
       fs.rmSync(metaPath(this.dayDir, name), { force: true });
       this.onDisk.delete(name);
+      this.metasOnDisk.delete(`${name}.json`);
     }
     const now = new Date(r.inputs.time);
-    for (const d of deriveRecipes(this.dayDir, policy, this.dayDir, () => now, null)) this.onDisk.set(d.name, '');
+    for (const d of deriveRecipes(this.dayDir, policy, this.dayDir, () => now, null)) {
+      this.onDisk.set(d.name, '');
+      this.metasOnDisk.set(`${d.name}.json`, '');
+    }
   }
 
   close(): void {
     fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** Writes the files of `want` (relative name → text) that differ from what is on disk, removes the rest. */
+function syncText(dir: string, onDisk: Map<string, string>, want: Map<string, string>): void {
+  for (const [name] of onDisk) {
+    if (!want.has(name)) {
+      fs.rmSync(path.join(dir, name), { force: true });
+      onDisk.delete(name);
+    }
+  }
+  for (const [name, text] of want) {
+    if (onDisk.get(name) === text) continue;
+    fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+    fs.writeFileSync(path.join(dir, name), text);
+    onDisk.set(name, text);
   }
 }
 

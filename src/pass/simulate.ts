@@ -47,9 +47,18 @@ const recipesKey = (p: Policy) => p.recipes.map((r) => `${r.name}:${r.expression
  * into the next pass: this says what each pass would have chosen, not how the
  * fleet would have evolved.
  */
-export async function simulate(o: { dcDir: string; days: string[]; policy: Policy; progress?: (done: number, total: number) => void }): Promise<SimResult> {
+export async function simulate(o: {
+  dcDir: string;
+  days: string[];
+  policy: Policy;
+  progress?: (done: number, total: number) => void;
+  /** Only block `index` of `of` consecutive blocks of the passes (one process of several). */
+  shard?: { index: number; of: number };
+}): Promise<SimResult> {
   const store = new HistoryStore(o.dcDir);
-  const { passes, unrecorded } = recordedPasses(o.dcDir, o.days);
+  const all = recordedPasses(o.dcDir, o.days);
+  const unrecorded = o.shard && o.shard.index > 0 ? 0 : all.unrecorded;
+  const passes = o.shard ? shardOf(all.passes, o.shard.index, o.shard.of) : all.passes;
   const rows = new Map<string, SimRow>();
   const perPass: SimPass[] = [];
   const unreplayable: SimResult['unreplayable'] = [];
@@ -114,6 +123,49 @@ export async function simulate(o: { dcDir: string; days: string[]; policy: Polic
     passes: perPass.length,
     unrecorded,
     unreplayable,
+    rows: [...rows.values()].sort((a, b) => (a.op === b.op ? (a.cluster < b.cluster ? -1 : 1) : a.op < b.op ? -1 : 1)),
+    perPass,
+    first: perPass[0]?.time ?? null,
+    last: perPass[perPass.length - 1]?.time ?? null,
+  };
+}
+
+/** Block `index` of `of` near-equal consecutive blocks: consecutive passes share most of their inputs. */
+export function shardOf<T>(xs: T[], index: number, of: number): T[] {
+  const size = Math.ceil(xs.length / of);
+  return xs.slice(index * size, (index + 1) * size);
+}
+
+/** The result of several shards, in pass order, as one run over all their passes would give it. */
+export function mergeResults(parts: SimResult[]): SimResult {
+  const rows = new Map<string, SimRow>();
+  for (const p of parts) {
+    for (const r of p.rows) {
+      const k = `${r.op}\t${r.cluster}`;
+      const m = rows.get(k);
+      if (!m) {
+        rows.set(k, { ...r, chosen: [...r.chosen], peakBusy: [...r.peakBusy], peakCap: [...r.peakCap], overCap: [...r.overCap], refusals: Object.fromEntries(Object.entries(r.refusals).map(([i, v]) => [i, [...v] as [number, number]])) });
+        continue;
+      }
+      for (const s of [0, 1] as const) {
+        m.chosen[s] += r.chosen[s];
+        m.peakBusy[s] = Math.max(m.peakBusy[s], r.peakBusy[s]);
+        m.peakCap[s] = Math.max(m.peakCap[s], r.peakCap[s]);
+        m.overCap[s] += r.overCap[s];
+      }
+      for (const [i, v] of Object.entries(r.refusals)) {
+        const t = (m.refusals[i] ??= [0, 0]);
+        t[0] += v[0];
+        t[1] += v[1];
+      }
+    }
+  }
+  const perPass = parts.flatMap((p) => p.perPass);
+  return {
+    policy: parts[0]?.policy ?? '',
+    passes: perPass.length,
+    unrecorded: parts.reduce((n, p) => n + p.unrecorded, 0),
+    unreplayable: parts.flatMap((p) => p.unreplayable),
     rows: [...rows.values()].sort((a, b) => (a.op === b.op ? (a.cluster < b.cluster ? -1 : 1) : a.op < b.op ? -1 : 1)),
     perPass,
     first: perPass[0]?.time ?? null,

@@ -7,6 +7,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml, parseDocument } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { loadPolicy } from '../../src/pass/policy-files.js';
+import { simulate } from '../../src/pass/simulate.js';
 import { breakfix, ROOT, tempDirs, type Result } from '../support/cli.js';
 import { confDir, DOMAIN, groupLines, parseReport, readJson, SIM_BIN, simOk, teeSources, type ApplyJson, type HdfsView, type OpenJson } from '../support/simdc.js';
 
@@ -195,6 +197,19 @@ describe('a federated cluster through loop --apply: drained in both namespaces, 
     }
     const inputs = JSON.parse(fs.readFileSync(path.join(dayDir(f), 'plans', String(seen[seen.length - 1]!.pass), 'inputs.json'), 'utf8')) as { inputs: Record<string, string> };
     expect(Object.keys(inputs.inputs)).toEqual(expect.arrayContaining(['day/hdfs-ns1-decommissioning', 'day/hdfs-ns2-decommissioning', 'day/hdfs-namespace-health.tsv']));
+  });
+
+  it('simulate over the 16 recorded passes (in several processes on a machine of several cores) gives what one process gives', async () => {
+    const r = run(f, ['simulate', '--policy', path.join(f.dir, 'policy'), '--days', '1', '--json']);
+    expect(r.code, r.err).toBe(0);
+    const cli = JSON.parse(r.out) as Record<string, unknown>;
+    const one = await simulate({ dcDir: f.dcDir, days: [path.basename(dayDir(f))], policy: loadPolicy(path.join(f.dir, 'policy')) });
+    expect(one.passes).toBe(seen.length);
+    const { note, from, to, ...rest } = cli;
+    expect([typeof note, typeof from, typeof to]).toEqual(['string', 'string', 'string']);
+    expect(rest).toEqual(JSON.parse(JSON.stringify(one)));
+    // The same policy: every pass would have chosen what it chose.
+    expect(one.perPass.every((p) => p.difference === 0)).toBe(true);
   });
 });
 

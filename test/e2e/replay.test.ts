@@ -11,6 +11,8 @@ import { buildDemo } from '../../src/pass/demo.js';
 import { breakfix, cleanEnv, BIN, tempDirs } from '../support/cli.js';
 import { simOk } from '../support/simdc.js';
 import { HistoryStore } from '../../src/store/history.js';
+import { loadPolicy } from '../../src/pass/policy-files.js';
+import { mergeResults, simulate } from '../../src/pass/simulate.js';
 
 const tmp = tempDirs();
 const IN_CI = process.env.CI === 'true';
@@ -190,6 +192,18 @@ describe('recorded passes', () => {
       for (const [a, b] of Object.values(x.refusals)) expect(a).toBe(b);
     }
     expect(s.perPass.every((p) => p.difference === 0)).toBe(true);
+  });
+
+  it('simulate split into consecutive blocks of passes and merged gives what one run over all of them gives', async () => {
+    const policy = loadPolicy(widerDrain(h));
+    const days = [path.basename(today(h))];
+    const whole = await simulate({ dcDir: h.dcDir, days, policy });
+    for (const of of [2, 3]) {
+      const parts = [];
+      for (let index = 0; index < of; index++) parts.push(await simulate({ dcDir: h.dcDir, days, policy, shard: { index, of } }));
+      expect(parts.reduce((n, p) => n + p.passes, 0)).toBe(passes.length);
+      expect(mergeResults(parts)).toEqual(whole);
+    }
   });
 
   it('simulate with a policy that does not load gives the error policy check gives', () => {

@@ -1,8 +1,11 @@
+import { spawn } from 'node:child_process';
+import os from 'node:os';
 import path from 'node:path';
 import { writeOut } from '../../store/fsio.js';
 import { listDays, dayOf, DayError } from '../../store/layout.js';
 import { loadPolicy } from '../../pass/policy-files.js';
-import { simulate, type SimResult } from '../../pass/simulate.js';
+import { mergeResults, simulate, type SimResult } from '../../pass/simulate.js';
+import { recordedPasses } from '../../pass/replay.js';
 import { OPS } from '../../policy/types.js';
 import { renderTable } from '../../report/table.js';
 import { resolveScope, UsageError, type Deps, type GlobalOptions } from '../context.js';
@@ -13,7 +16,12 @@ export interface SimulateOptions {
   from?: string;
   to?: string;
   json?: boolean;
+  /** Internal: `i/n`, this process replays block i of n and prints its raw result. */
+  shard?: string;
 }
+
+/** Below this many recorded passes one process is quicker than starting more. */
+const SHARD_MIN_PASSES = 8;
 
 export const NOT_FED_BACK =
   "each pass is replayed from its own recorded inputs; the other policy's earlier choices are not fed back: this says what each pass would have chosen, not how the fleet would have evolved";
@@ -38,20 +46,53 @@ export async function run(_args: unknown[], opts: SimulateOptions, g: GlobalOpti
   }
   if (from > to) throw new UsageError(`--from ${from} is after --to ${to}`);
   const days = listDays(scope.dcDir).filter((d) => d >= from! && d <= to);
+  if (opts.shard) {
+    const m = /^(\d+)\/(\d+)$/.exec(opts.shard);
+    if (!m || Number(m[1]) >= Number(m[2])) throw new UsageError(`--shard ${opts.shard}: expected i/n with i < n`);
+    const part = await simulate({ dcDir: scope.dcDir, days, policy, shard: { index: Number(m[1]), of: Number(m[2]) } });
+    writeOut(JSON.stringify(part) + '\n');
+    return 0;
+  }
   const tty = process.stderr.isTTY && !opts.json;
-  const r = await simulate({
-    dcDir: scope.dcDir,
-    days,
-    policy,
-    progress: tty ? (done, total) => process.stderr.write(`\rsimulate: ${done}/${total} passes`) : undefined,
-  });
-  if (tty) process.stderr.write('\n');
+  const { passes } = recordedPasses(scope.dcDir, days);
+  const shards = Math.min(os.availableParallelism(), 4);
+  let r: SimResult;
+  if (shards > 1 && passes.length >= SHARD_MIN_PASSES) {
+    // The passes are independent (nothing is fed back): consecutive blocks of them on every core.
+    if (tty) process.stderr.write(`simulate: ${passes.length} passes in ${shards} processes\n`);
+    const globals = [...(g.config ? ['--config', path.resolve(deps.cwd, g.config)] : []), ...(g.home ? ['--home', path.resolve(deps.cwd, g.home)] : []), ...(scope.dc ? ['--dc', scope.dc] : [])];
+    const args = (i: number) => [process.argv[1]!, ...globals, 'simulate', '--policy', policy.dir, '--from', from!, '--to', to, '--shard', `${i}/${shards}`];
+    r = mergeResults(await Promise.all(Array.from({ length: shards }, (_, i) => runShard(process.execPath, args(i), deps))));
+  } else {
+    r = await simulate({
+      dcDir: scope.dcDir,
+      days,
+      policy,
+      progress: tty ? (done, total) => process.stderr.write(`\rsimulate: ${done}/${total} passes`) : undefined,
+    });
+    if (tty) process.stderr.write('\n');
+  }
   if (opts.json) {
     writeOut(JSON.stringify({ note: NOT_FED_BACK, from, to, ...r }, null, 2) + '\n');
   } else {
     writeOut(formatSimulation(r, from, to, path.relative(deps.cwd, policy.dir) || policy.dir));
   }
   return r.passes === 0 ? 1 : 0;
+}
+
+function runShard(node: string, args: string[], deps: Deps): Promise<SimResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(node, args, { cwd: deps.cwd, env: deps.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => err.push(b));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code === 0) resolve(JSON.parse(Buffer.concat(out).toString('utf8')) as SimResult);
+      else reject(new Error(`simulate ${args.slice(-1)[0]}: ${Buffer.concat(err).toString('utf8').trim() || `exited ${code}`}`));
+    });
+  });
 }
 
 const pair = (p: [number, number]) => (p[0] === p[1] ? String(p[0]) : `${p[0]} → ${p[1]}`);
