@@ -3,7 +3,7 @@ import path from 'node:path';
 import { writeFileAtomic } from '../store/atomic.js';
 import { HistoryStore, HISTORY } from '../store/history.js';
 import { listDays, listEntries } from '../store/layout.js';
-import { readMeta, type Meta } from '../store/meta.js';
+import { metaIsFresh, readMeta, type Meta } from '../store/meta.js';
 import { listParts, type PartInfo } from '../store/parts.js';
 import { PLANS } from '../store/plans.js';
 import type { Op, Policy } from '../policy/types.js';
@@ -82,9 +82,10 @@ export function recordPass(o: {
   };
   const metas: Record<string, Meta> = {};
   for (const e of listEntries(o.dayDir)) {
-    count(store.putFile(e.name, path.join(o.dayDir, e.name), e.kind === 'table' ? 1 : 0), `day/${e.name}`);
     const m = readMeta(o.dayDir, e.name);
     if (m) metas[e.name] = m;
+    const known = m?.sha256 && metaIsFresh(o.dayDir, e.name) ? m.sha256 : undefined;
+    count(store.putFile(e.name, path.join(o.dayDir, e.name), e.kind === 'table' ? 1 : 0, known), `day/${e.name}`);
   }
   for (const f of policyFiles(o.policy.dir)) count(store.putWhole(fs.readFileSync(path.join(o.policy.dir, f))), `policy/${f}`);
   if (o.configFile) count(store.putWhole(fs.readFileSync(o.configFile)), 'config');

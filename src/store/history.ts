@@ -116,11 +116,13 @@ export class HistoryStore {
    * name where the lines are sorted, else the whole file. `head` lines at the
    * top (a table's header) must match for a delta.
    */
-  putFile(name: string, file: string, head: number): PutResult {
-    const content = fs.readFileSync(file);
-    const address = sha256(content);
+  putFile(name: string, file: string, head: number, knownSha?: string): PutResult {
     const index = this.loadIndex();
     const last = index[name];
+    // The writer's own sha256 (a fresh .meta) spares reading a file that did not change.
+    if (knownSha && last?.address === knownSha && this.find(knownSha)) return { address: knownSha, stored: 'same', bytes: 0 };
+    const content = fs.readFileSync(file);
+    const address = sha256(content);
     // The index is a shortcut, not a promise: expiry may have removed what it names.
     const stored = this.find(address) !== null;
     if (last?.address === address && stored) return { address, stored: 'same', bytes: 0 };
