@@ -72,6 +72,7 @@ export function buildProgram(deps: Deps, done: (code: number) => void): Command 
     .description('groups and tables of a day: name, kind, count, age, source')
     .option('--day <day>', 'today, yesterday or YYYY-MM-DD')
     .option('--json', 'print JSON')
+    .option('--fold', 'each group and its hosts as one folded node set (as cluset -LL lists groups): name, count, nodes')
     .action(lazy(() => import('./commands/groups.js')));
 
   program
@@ -119,6 +120,7 @@ export function buildProgram(deps: Deps, done: (code: number) => void): Command 
     .option('--op <op>', 'only this operation (repeatable)', opList)
     .option('--seed <seed>', 'seed of the shuffle, to repeat a plan exactly')
     .option('--verbose', 'every budget row and refusal, not the one-screen summary')
+    .option('--fold', 'chosen hosts as one folded node set each, as nodeset -f prints them')
     .action(lazy(() => ops().then((m) => m.plan)));
 
   program
@@ -129,6 +131,7 @@ export function buildProgram(deps: Deps, done: (code: number) => void): Command 
     .option('--force', 'pull stable sources again')
     .option('--apply', 'act on the plan (default: a dry run)')
     .option('--verbose', 'every source line, budget row and refusal, not the one-screen summary')
+    .option('--fold', 'chosen hosts as one folded node set each, as nodeset -f prints them')
     .action(lazy(() => ops().then((m) => m.pass)));
 
   program
@@ -162,6 +165,7 @@ export function buildProgram(deps: Deps, done: (code: number) => void): Command 
     .option('--seed <seed>', 'seed: pass n uses <seed>.<n>')
     .option('--op <op>', 'only this operation (repeatable)', opList)
     .option('--verbose', 'every source line, budget row, refusal and changed group, not the one-screen summary')
+    .option('--fold', 'chosen hosts as one folded node set each, as nodeset -f prints them')
     .action(lazy(() => ops().then((m) => m.loop)));
 
   program

@@ -29,6 +29,7 @@ export interface LoopOptions {
   print: (text: string) => void;
   /** Full tables each pass instead of the one-screen summary. */
   verbose?: boolean;
+  fold?: boolean;
 }
 
 /** Groups and warnings printed after a pass unless verbose; the rest are counted. */
@@ -163,6 +164,7 @@ export async function runLoop(o: LoopOptions): Promise<number> {
           signal: stop.signal,
           say,
           verbose: o.verbose,
+          fold: o.fold,
         });
         // A pass stopped by a signal before planning has no counts of its own to sum up.
         if (r.pass > 0) {

@@ -30,6 +30,8 @@ export interface PassOptions {
   say: (text: string) => void;
   /** Every source line, budget row and refusal instead of the one-screen summary. */
   verbose?: boolean;
+  /** Chosen hosts as folded node sets (`nodeset -f`). */
+  fold?: boolean;
 }
 
 export interface PassResult {
@@ -105,7 +107,7 @@ export async function runPass(o: PassOptions): Promise<PassResult> {
       stuck: stuck.map((x) => ({ host: x.host, cluster: x.cluster, op: x.op, since: x.since, why: x.why })),
     },
   });
-  o.say(formatPlan(planned.plan, planned.dir, o.cwd, planned.seedDrawn, Boolean(o.verbose)));
+  o.say(formatPlan(planned.plan, planned.dir, o.cwd, planned.seedDrawn, Boolean(o.verbose), Boolean(o.fold)));
   if (o.verbose && planned.recorded) {
     const r = planned.recorded;
     o.say(`recorded ${r.inputs} inputs in ${HISTORY}/: ${r.full} whole, ${r.delta} as deltas, ${r.same} unchanged; ${r.bytes} bytes\n`);

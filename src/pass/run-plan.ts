@@ -4,7 +4,7 @@ import type { DatacenterConfig } from '../config/config.js';
 import { buildPlan, type FleetState, type Plan } from '../policy/plan.js';
 import { OPS, type Op, type Policy } from '../policy/types.js';
 import { renderTable } from '../report/table.js';
-import { planSummary } from '../report/summary.js';
+import { chosenList, planSummary } from '../report/summary.js';
 import { appendCounts, type CountRow } from '../store/counts.js';
 import { writeGroup } from '../store/group.js';
 import { listEntries } from '../store/layout.js';
@@ -124,12 +124,12 @@ export async function runPlan(r: PlanRun): Promise<PlanOutcome> {
 }
 
 /** The plan as plain greppable lines: on one screen, or (verbose) every row and refusal. */
-export function formatPlan(p: Plan, dir: string, cwd: string, seedDrawn: boolean, verbose = true): string {
-  return verbose ? formatPlanFull(p, dir, cwd, seedDrawn) : planSummary(p, dir, cwd, seedDrawn);
+export function formatPlan(p: Plan, dir: string, cwd: string, seedDrawn: boolean, verbose = true, fold = false): string {
+  return verbose ? formatPlanFull(p, dir, cwd, seedDrawn, fold) : planSummary(p, dir, cwd, seedDrawn, fold);
 }
 
 /** The budget table and refusals, every row, as plain greppable lines. */
-function formatPlanFull(p: Plan, dir: string, cwd: string, seedDrawn: boolean): string {
+function formatPlanFull(p: Plan, dir: string, cwd: string, seedDrawn: boolean, fold: boolean): string {
   let out = `plan pass ${p.pass}${p.dry_run ? ' (dry run)' : ''}  seed ${p.seed}${seedDrawn ? ` (repeat with --seed ${p.seed})` : ''}\n`;
   if (p.budgets.length === 0) out += 'no budgets: no cluster with workers in inventory.tsv, or no operation in the policy\n';
   else {
@@ -139,7 +139,7 @@ function formatPlanFull(p: Plan, dir: string, cwd: string, seedDrawn: boolean): 
       [false, false, false, true, true, true, true, true, true, false],
     );
   }
-  for (const [name, hosts] of p.chosen) out += `chosen ${name}: ${hosts.join(' ')}\n`;
+  for (const [name, hosts] of p.chosen) out += `chosen ${name}: ${chosenList(hosts, fold)}\n`;
   for (const r of p.refusals) out += `refused invariant ${r.invariant} ${r.cluster} ${r.op}${r.host ? ` ${r.host}` : ''}: ${r.message}\n`;
   for (const [op, w] of Object.entries(p.windows)) if (!w.open) out += `window ${op}: ${w.text}; nothing is applied for ${op} until then\n`;
   for (const n of p.notes) out += `note ${n}\n`;

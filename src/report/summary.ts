@@ -1,3 +1,4 @@
+import { foldNodeset } from '../sets/nodeset.js';
 import path from 'node:path';
 import type { BudgetRow, Plan } from '../policy/plan.js';
 import type { Refusal } from '../safety/invariants.js';
@@ -127,7 +128,12 @@ export function refusalLines(refusals: readonly Refusal[]): string[] {
 }
 
 /** The plan on one screen: the rows that matter, a line per op, refusals grouped, closed windows. */
-export function planSummary(p: Plan, dir: string, cwd: string, seedDrawn: boolean): string {
+/** The hosts of a chosen line: space-separated, or (--fold) one node set as `nodeset -f` prints it. */
+export function chosenList(hosts: string[], fold: boolean): string {
+  return fold ? foldNodeset(hosts) : hosts.join(' ');
+}
+
+export function planSummary(p: Plan, dir: string, cwd: string, seedDrawn: boolean, fold = false): string {
   let out = `plan pass ${p.pass}${p.dry_run ? ' (dry run)' : ''}  seed ${p.seed}${seedDrawn ? ` (repeat with --seed ${p.seed})` : ''}\n`;
   const rel = path.relative(cwd, dir) || dir;
   if (p.budgets.length === 0) out += 'no budgets: no cluster with workers in inventory.tsv, or no operation in the policy\n';
@@ -143,7 +149,7 @@ export function planSummary(p: Plan, dir: string, cwd: string, seedDrawn: boolea
   }
   // A few hosts are worth naming here; many are in the plan files.
   const chosenHosts = [...p.chosen.values()].reduce((n, l) => n + l.length, 0);
-  if (chosenHosts <= 24) for (const [name, hosts] of p.chosen) out += `chosen ${name}: ${hosts.join(' ')}\n`;
+  if (chosenHosts <= 24 || fold) for (const [name, hosts] of p.chosen) out += `chosen ${name}: ${chosenList(hosts, fold)}\n`;
   const ops = [...new Set(p.budgets.map((b) => b.op))];
   for (const op of ops) {
     out += opLine(

@@ -1,15 +1,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { writeOut } from '../../store/fsio.js';
-import { countLines } from '../../store/group.js';
+import { countLines, readGroupLines } from '../../store/group.js';
+import { foldNodeset } from '../../sets/nodeset.js';
 import { listEntries } from '../../store/layout.js';
 import { metaIsFresh, readMeta } from '../../store/meta.js';
 import { formatAge, renderTable } from '../../report/table.js';
-import { displayPath, resolveScope, type Deps, type GlobalOptions } from '../context.js';
+import { displayPath, resolveScope, UsageError, type Deps, type GlobalOptions } from '../context.js';
 
 export interface GroupsOptions {
   day?: string;
   json?: boolean;
+  fold?: boolean;
 }
 
 export interface GroupInfo {
@@ -45,6 +47,17 @@ export function describeDay(dayDir: string, now: Date): GroupInfo[] {
 export async function run(_args: unknown[], opts: GroupsOptions, g: GlobalOptions, deps: Deps): Promise<number> {
   const scope = await resolveScope(g, deps, opts.day ?? g.day);
   const infos = describeDay(scope.dayDir, deps.now());
+  if (opts.fold) {
+    if (opts.json) throw new UsageError('--fold prints each group as a node set; it does not go with --json');
+    // As `cluset -LL` lists groups: the name, the count, the hosts folded as `nodeset -f` prints them.
+    let out = '';
+    for (const i of infos) {
+      if (i.name.endsWith('.tsv')) continue;
+      out += `${i.name}\t${i.count}\t${foldNodeset(readGroupLines(path.join(scope.dayDir, i.name)))}\n`;
+    }
+    writeOut(out);
+    return 0;
+  }
   if (opts.json) {
     writeOut(JSON.stringify({ day: displayPath(scope.dayDir, deps.cwd), groups: infos }, null, 2) + '\n');
     return 0;

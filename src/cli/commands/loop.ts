@@ -10,6 +10,7 @@ import { transcribeStart } from '../transcribe.js';
 
 export interface LoopCmdOptions {
   verbose?: boolean;
+  fold?: boolean;
   every: string;
   apply?: boolean;
   maxPasses?: number;
@@ -49,6 +50,7 @@ export async function run(_args: unknown[], opts: LoopCmdOptions, g: GlobalOptio
     seed: opts.seed ?? null,
     ops,
     verbose: Boolean(opts.verbose),
+    fold: Boolean(opts.fold),
     print: (t) => writeOut(paint(t)),
   });
 }

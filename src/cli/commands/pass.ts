@@ -8,6 +8,7 @@ import { transcribed } from '../transcribe.js';
 
 export interface PassCmdOptions {
   verbose?: boolean;
+  fold?: boolean;
   seed?: string;
   op?: string[];
   force?: boolean;
@@ -54,6 +55,7 @@ export async function run(_args: unknown[], opts: PassCmdOptions, g: GlobalOptio
         signal: ac.signal,
         say,
         verbose: Boolean(opts.verbose),
+        fold: Boolean(opts.fold),
       });
       // A pass that acts tells the datacenter's webhook, as a loop does (bounded by notify.timeout, never failing the pass).
       if (opts.apply && r.pass > 0) {

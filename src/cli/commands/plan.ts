@@ -6,6 +6,7 @@ import { transcribed } from '../transcribe.js';
 
 export interface PlanOptions {
   verbose?: boolean;
+  fold?: boolean;
   op?: string[];
   seed?: string;
 }
@@ -49,7 +50,7 @@ export async function run(_args: unknown[], opts: PlanOptions, g: GlobalOptions,
       sources: { failed: new Map(), maxAge, clusterOf },
       record: scope.config ? { configFile: scope.config.file, keepMs: scope.config.history.keepMs } : undefined,
     });
-    say(formatPlan(out.plan, out.dir, deps.cwd, out.seedDrawn, Boolean(opts.verbose)));
+    say(formatPlan(out.plan, out.dir, deps.cwd, out.seedDrawn, Boolean(opts.verbose), Boolean(opts.fold)));
     return out.plan.refusals.length > 0 ? 3 : 0;
   });
 }
