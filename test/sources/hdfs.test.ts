@@ -260,6 +260,25 @@ describe('parseDfsadminReport', () => {
       expect(r.rejected).toEqual([]);
     });
 
+    it('reads a captured CDH 5.0.1 (Hadoop 2.3) report as it was printed: two live DataNodes, no dead list', () => {
+      const r = parseDfsadminReport(fixture('dfsadmin-report-cdh5.0.1.txt'), 'lab', RULE);
+      expect(groupsOf(r)).toEqual({
+        'hdfs-live': fq('suse', 'taurus'),
+        'hdfs-in-service': fq('suse', 'taurus'),
+        'hdfs-decommissioning': [],
+        'hdfs-decommissioned': [],
+        'hdfs-maintenance': [],
+        'hdfs-dead': [],
+        'hdfs-entering-maintenance': [],
+        'hdfs-in-maintenance': [],
+      });
+      expect(healthOf(r)).toMatchObject({ cluster: 'lab', missing: '0', under_replicated: '0', corrupt: '0', live: '2', dead: '0' });
+      expect(r.rejected).toEqual([]);
+      // One node block fewer than "Datanodes available:" says is a cut report, as for the hand-written sample.
+      const cut = fixture('dfsadmin-report-cdh5.0.1.txt').split('\n\n\nName: 10.144.245.204')[0]! + '\n';
+      expect(() => parseDfsadminReport(cut, 'lab', RULE)).toThrow(/Datanodes available/);
+    });
+
     const accepted: Array<[name: string, text: string, live: string[], dead: string[]]> = [
       ['live and dead', HEADER22 + totals(2, 3, 1) + uncounted('Live', live1, live2) + uncounted('Dead', dead1), fq('dn01', 'dn02'), fq('dn06')],
       ['no dead list when none is dead', HEADER22 + totals(1, 1, 0) + uncounted('Live', live1), fq('dn01'), []],
