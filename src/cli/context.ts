@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { isatty } from 'node:tty';
+import { builtin } from '../store/builtin.js';
 import path from 'node:path';
 import type { Config, DatacenterConfig } from '../config/config.js';
 import { resolveDayDir } from '../store/layout.js';
@@ -35,7 +35,15 @@ export interface Deps {
 
 /** `isatty` rather than process.stdout: touching that stream costs start-up time. */
 export function processDeps(): Deps {
-  return { cwd: process.cwd(), env: process.env, now: () => new Date(), stdoutIsTTY: isatty(1) };
+  return {
+    cwd: process.cwd(),
+    env: process.env,
+    now: () => new Date(),
+    // Asked only by the commands that color or draw progress.
+    get stdoutIsTTY() {
+      return builtin<typeof import('node:tty')>('node:tty').isatty(1);
+    },
+  };
 }
 
 /** Where the command works: the config (if any), the home and datacenter, and the day directory to read. */

@@ -1,4 +1,5 @@
-import { createHash, type Hash } from 'node:crypto';
+import type { Hash } from 'node:crypto';
+import { builtin } from './builtin.js';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -33,7 +34,7 @@ export function fsyncDir(dir: string): void {
 export class AtomicFile {
   private fd: number;
   private readonly tmp: string;
-  private readonly hash: Hash = createHash('sha256');
+  private readonly hash: Hash = builtin<typeof import('node:crypto')>('node:crypto').createHash('sha256');
   private closed = false;
   // Small writes (a group is written a line at a time) are gathered here:
   // one system call per line made writing 100,000 hosts take seconds.

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { builtin } from '../../store/builtin.js';
 import { evaluateCount, evaluateEach, evaluateSample, evaluateTo, prepare } from '../../sets/evaluate.js';
 import { foldNodeset } from '../../sets/nodeset.js';
 import { LineOutput } from '../../sets/output.js';
@@ -28,7 +28,7 @@ export async function run(args: unknown[], opts: QOptions, g: GlobalOptions, dep
   const out = new LineOutput(fdWriter(1));
 
   if (opts.sample !== undefined) {
-    const seed = opts.seed ?? randomBytes(4).toString('hex');
+    const seed = opts.seed ?? builtin<typeof import('node:crypto')>('node:crypto').randomBytes(4).toString('hex');
     if (opts.seed === undefined) writeErr(`breakfix: sample seed ${seed} (repeat with --seed ${seed})\n`);
     const { default: seedrandom } = await import('seedrandom');
     const { lines, total } = evaluateSample(plan, opts.sample, seedrandom(seed));
