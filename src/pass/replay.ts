@@ -108,8 +108,9 @@ export class Workspace {
     const live = new Set([...want.values(), ...policy.values()]);
     for (const k of this.store.cache.keys()) if (!live.has(k)) this.store.cache.delete(k);
     // Provenance and parts are small, but many: only what changed is written again.
-    syncText(path.join(this.dayDir, '.meta'), this.metasOnDisk, new Map(Object.entries(r.state.metas).map(([n, m]) => [`${n}.json`, JSON.stringify(m)])));
-    syncText(path.join(this.dayDir, PARTS), this.partsOnDisk, new Map(r.state.parts.map((p) => [path.join(p.source, '.part.json'), JSON.stringify(p)])));
+    const itself = (text: string) => text;
+    sync(path.join(this.dayDir, '.meta'), this.metasOnDisk, new Map(Object.entries(r.state.metas).map(([n, m]) => [`${n}.json`, JSON.stringify(m)])), itself);
+    sync(path.join(this.dayDir, PARTS), this.partsOnDisk, new Map(r.state.parts.map((p) => [path.join(p.source, '.part.json'), JSON.stringify(p)])), itself);
   }
 
   /** Re-derives the recipes of another policy in place of the recorded ones. */
@@ -133,33 +134,23 @@ export class Workspace {
   }
 }
 
-/** Writes the files of `want` (relative name → text) that differ from what is on disk, removes the rest. */
-function syncText(dir: string, onDisk: Map<string, string>, want: Map<string, string>): void {
+/**
+ * Makes `dir` hold the files of `want` (relative name → a key naming its
+ * content: an address, or the text itself) and nothing else `onDisk` knows:
+ * a file whose key did not change is left as it is.
+ */
+function sync(dir: string, onDisk: Map<string, string>, want: Map<string, string>, content: (key: string) => string | Buffer): void {
   for (const [name] of onDisk) {
     if (!want.has(name)) {
       fs.rmSync(path.join(dir, name), { force: true });
       onDisk.delete(name);
     }
   }
-  for (const [name, text] of want) {
-    if (onDisk.get(name) === text) continue;
+  for (const [name, key] of want) {
+    if (onDisk.get(name) === key) continue;
     fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
-    fs.writeFileSync(path.join(dir, name), text);
-    onDisk.set(name, text);
-  }
-}
-
-function sync(dir: string, onDisk: Map<string, string>, want: Map<string, string>, read: (address: string) => Buffer): void {
-  for (const [name] of onDisk) {
-    if (!want.has(name)) {
-      fs.rmSync(path.join(dir, name), { force: true });
-      onDisk.delete(name);
-    }
-  }
-  for (const [name, address] of want) {
-    if (onDisk.get(name) === address) continue;
-    fs.writeFileSync(path.join(dir, name), read(address));
-    onDisk.set(name, address);
+    fs.writeFileSync(path.join(dir, name), content(key));
+    onDisk.set(name, key);
   }
 }
 

@@ -29,7 +29,7 @@ export interface BudgetChange {
 }
 
 /** The clusters of the day's inventory, each with its hosts, and the attributes of clusters.tsv. */
-function fleetOf(dayDir: string): { hostsOf: Map<string, string[]>; attrs: Map<string, Record<string, string>> } {
+export function fleetOf(dayDir: string): { hostsOf: Map<string, string[]>; attrs: Map<string, Record<string, string>> } {
   const inv = path.join(dayDir, 'inventory.tsv');
   if (!fs.existsSync(inv)) throw new ExitError(1, `no inventory.tsv in ${dayDir}: pull the inventory first (breakfix pull)`);
   const hostsOf = new Map<string, string[]>();

@@ -15,6 +15,7 @@ import { ExitError } from '../exit.js';
 import { choosePolicyDir, loadPolicy } from '../../pass/policy-files.js';
 import { evaluateToSet } from '../../pass/state.js';
 import { formatProvenance, PolicyHistory, provenanceJson, type Provenance, type Wanted } from '../../pass/policy-history.js';
+import { fleetOf } from './policy-diff.js';
 
 const byteSortStrings = (xs: string[]) => [...xs].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
 
@@ -48,21 +49,11 @@ export async function run(args: unknown[], opts: PolicyOptions, g: GlobalOptions
   }
   const blame = (wanted: Wanted[]): Provenance[] => (history ? history.findAll(wanted) : []);
   const inv = path.join(scope.dayDir, 'inventory.tsv');
-  if (!fs.existsSync(inv)) throw new ExitError(1, `no inventory.tsv in ${scope.dayDir}: pull the inventory first (breakfix pull)`);
-  const hostsOf = new Map<string, string[]>();
-  for (const r of readTable(inv).rows) {
-    if (!r.cluster) continue;
-    const l = hostsOf.get(r.cluster) ?? [];
-    l.push(r.host!);
-    hostsOf.set(r.cluster, l);
-  }
+  const { hostsOf, attrs } = fleetOf(scope.dayDir);
   if (cluster && !hostsOf.has(cluster)) throw new ExitError(1, `no cluster "${cluster}" in inventory.tsv; clusters: ${[...hostsOf.keys()].sort().join(', ')}`);
   const workersFile = path.join(scope.dayDir, policy.workers);
   if (!fs.existsSync(workersFile)) throw new ExitError(1, `no ${policy.workers} group in ${scope.dayDir}: run breakfix derive first`);
   const workers = evaluateToSet(scope.dayDir, deps.cwd, policy.workers);
-  const attrsFile = path.join(scope.dayDir, 'clusters.tsv');
-  const attrs = new Map<string, Record<string, string>>();
-  if (fs.existsSync(attrsFile)) for (const r of readTable(attrsFile).rows) attrs.set(r.cluster!, r);
   const busySets = new Map([...policy.operations].map(([op, o]) => [op, evaluateToSet(scope.dayDir, deps.cwd, o.busy)]));
   const datagroupOf = new Map<string, string>();
   for (const r of readTable(inv).rows) datagroupOf.set(r.host!, r.datagroup ?? '');
