@@ -51,9 +51,15 @@ export class AtomicFile {
     readonly target: string,
     private readonly syncDir = true,
   ) {
-    fs.mkdirSync(path.dirname(target), { recursive: true });
     this.tmp = tempNameFor(target);
-    this.fd = fs.openSync(this.tmp, 'wx', 0o644);
+    try {
+      this.fd = fs.openSync(this.tmp, 'wx', 0o644);
+    } catch (e) {
+      // The directory is made only when it is missing: one system call less for each of a pass's ~1,000 files.
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      fs.mkdirSync(path.dirname(target), { recursive: true });
+      this.fd = fs.openSync(this.tmp, 'wx', 0o644);
+    }
   }
 
   write(buf: Uint8Array, start = 0, end = buf.length): void {
