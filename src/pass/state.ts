@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { DatacenterConfig } from '../config/config.js';
 import { DayOpener } from '../store/operands.js';
 import { evaluateEach, prepare } from '../sets/evaluate.js';
-import { operandsOf, parseExpression } from '../sets/parse.js';
+import { operandsOf, parseExpression, type Expr } from '../sets/parse.js';
 import { lastPassCounts } from '../store/counts.js';
 import { readGroupLines } from '../store/group.js';
 import { listDays, previousDay } from '../store/layout.js';
@@ -20,7 +20,39 @@ import { REMEDIATION_OPS, REPLICA_OPS, WIPING_OPS, type HealthRow, type SourceSt
 
 /** Evaluates an expression in the day directory into a set of hosts. */
 export function evaluateToSet(dayDir: string, cwd: string, expression: string): Set<string> {
+  return evaluateExprToSet(dayDir, cwd, parseExpression(expression));
+}
+
+/**
+ * An op's busy expression as it would read were a host dead in HDFS: recipes
+ * that lead to `hdfs-dead` written out, and `hdfs-dead` itself read as `all`
+ * (every host). Membership in a set expression is decided host by host, so a
+ * host is in the result exactly when it would be busy if it were dead and
+ * nothing else changed. Null when the expression does not lead to `hdfs-dead`.
+ */
+export function busyIfDeadExpression(expression: string, recipes: ReadonlyMap<string, string>): Expr | null {
+  const reads = new Map<string, boolean>();
+  const leadsToDead = (name: string, seen: Set<string>): boolean => {
+    if (name === 'hdfs-dead') return true;
+    const known = reads.get(name);
+    if (known !== undefined) return known;
+    const expr = recipes.get(name);
+    if (!expr || seen.has(name)) return false;
+    const r = namesIn(expr).some((n) => leadsToDead(n, new Set([...seen, name])));
+    reads.set(name, r);
+    return r;
+  };
+  const rewrite = (e: Expr): Expr => {
+    if (e.kind === 'binary') return { ...e, left: rewrite(e.left), right: rewrite(e.right) };
+    if (e.kind !== 'name' || !leadsToDead(e.name, new Set())) return e;
+    if (e.name === 'hdfs-dead') return { ...e, name: 'all' };
+    return rewrite(parseExpression(recipes.get(e.name)!));
+  };
   const expr = parseExpression(expression);
+  return namesIn(expression).some((n) => leadsToDead(n, new Set())) ? rewrite(expr) : null;
+}
+
+function evaluateExprToSet(dayDir: string, cwd: string, expr: Expr): Set<string> {
   const plan = prepare(expr, new DayOpener(dayDir, cwd), operandsOf(expr));
   const out = new Set<string>();
   evaluateEach(plan, (buf, start, end) => out.add(buf.toString('latin1', start, end)));
@@ -204,12 +236,15 @@ export function readFleetState(opts: {
   const typeOf = new Map<string, string>();
   for (const [name, type] of Object.entries(facts.sourceTypes)) typeOf.set(name, type);
   const before = history.before ? new Map(Object.entries(history.before)) : null;
+  const recipeExprs = new Map(policy.recipes.map((r) => [r.name, r.expression]));
   for (const op of opts.ops) {
     const o = policy.operations.get(op)!;
+    const ifDead = busyIfDeadExpression(o.busy, recipeExprs);
     opSets.set(op, {
       candidates: evaluateToSet(dayDir, cwd, o.candidates),
       busy: evaluateToSet(dayDir, cwd, o.busy),
       inFlight: o.inFlight ? evaluateToSet(dayDir, cwd, o.inFlight) : null,
+      busyIfDead: ifDead ? evaluateExprToSet(dayDir, cwd, ifDead) : null,
     });
     const deps = dependencies(policy, op);
     const statuses = new Map<string, SourceStatus>();

@@ -13,6 +13,14 @@ export interface OpSets {
   candidates: ReadonlySet<string>;
   busy: ReadonlySet<string>;
   inFlight: ReadonlySet<string> | null;
+  /**
+   * The hosts that would be busy for the op were they dead in HDFS: its busy
+   * expression with `hdfs-dead` read as every host (recipes followed). An
+   * offline op of this pass (a reimage) makes its hosts dead, so those of them
+   * in here and not in `busy` take this op's headroom. Absent or null: the
+   * busy expression does not read `hdfs-dead`.
+   */
+  busyIfDead?: ReadonlySet<string> | null;
 }
 
 /** Everything the planner looks at, already read from the day directory. */

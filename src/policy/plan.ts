@@ -108,12 +108,22 @@ export function buildPlan(input: PlanInput): Plan {
     let outChosen = 0;
     // Once this pass has taken a host of the cluster down, a later drain is held to the same data groups.
     let downChosen = false;
+    // An offline op (a reimage) makes its hosts dead in HDFS. Where an op's busy set counts dead
+    // hosts (drains do: hdfs-dead), those hosts fill its budget from the next pass on. Per op
+    // planned here: the headroom its own choice left; and the hosts offline ops chose that it will count.
+    const leftOf = new Map<Op, number>();
+    const goingDead = new Set<string>();
+    const newlyBusy = (op: Op, h: string) => {
+      const s = state.opSets.get(op)!;
+      return !!s.busyIfDead && s.busyIfDead.has(h) && !s.busy.has(h);
+    };
     for (const op of ops) {
       const sets = state.opSets.get(op)!;
       const effect = policy.operations.get(op)!.effect;
       const takesOut = effect === 'drain' || effect === 'down';
       const inCluster = (s: ReadonlySet<string>) => hosts.filter((h) => s.has(h));
-      const busyHosts = inCluster(sets.busy);
+      // Hosts an earlier op of this pass takes offline that this op will count as busy.
+      const busyHosts = [...inCluster(sets.busy), ...byteSorted([...goingDead].filter((h) => newlyBusy(op, h)))];
       const b = budgetFor(cluster, op, c, workers, busyHosts.length);
       if (!b) {
         notes.push(`cluster ${cluster}: archetype ${c.archetype.name} sets no limits for ${op}, so it is not planned`);
@@ -136,6 +146,8 @@ export function buildPlan(input: PlanInput): Plan {
         why: '',
       };
       budgets.push(row);
+      // What this op may still take, whatever happens to it below: later offline ops draw on it too.
+      leftOf.set(op, row.headroom);
       const view: ClusterView = { workers, inService, outChosen, downGroups, candidates: candidates.length, downChosen };
 
       // Op-level invariants first: one refusal stops the op for the cluster.
@@ -181,6 +193,12 @@ export function buildPlan(input: PlanInput): Plan {
         datagroups: inFlightGroups ? { inFlight: inFlightGroups, max: policy.selection.maxDatagroups, of } : null,
         downGroups: effect === 'down' || (effect === 'drain' && downChosen) ? { inFlight: downGroups, max: policy.safety.maxDownDatagroups, of } : null,
         outOfService: floorLeft === null ? null : { left: floorLeft, counts: (h) => state.workers.has(h) && state.hdfs.inService.has(h) },
+        budgets:
+          effect === 'offline'
+            ? [...leftOf]
+                .filter(([other]) => other !== op && state.opSets.get(other)!.busyIfDead)
+                .map(([other, left]) => ({ name: `${other} budget (taken offline, a host is dead in HDFS)`, left, counts: (h: string) => newlyBusy(other, h) }))
+            : [],
         random: input.random,
       });
       // Checked again on the result, whatever selection did.
@@ -191,6 +209,11 @@ export function buildPlan(input: PlanInput): Plan {
         continue;
       }
       row.chosen = sel.chosen.length;
+      leftOf.set(op, row.headroom - sel.chosen.length);
+      if (effect === 'offline') {
+        for (const h of sel.chosen) goingDead.add(h);
+        for (const [other, left] of leftOf) if (other !== op) leftOf.set(other, left - sel.chosen.filter((h) => newlyBusy(other, h)).length);
+      }
       for (const h of sel.chosen) taken.add(h);
       if (effect === 'down' && sel.chosen.length > 0) downChosen = true;
       if (takesOut) {

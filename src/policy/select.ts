@@ -22,6 +22,8 @@ export interface SelectionInput {
   downGroups?: { inFlight: ReadonlySet<string>; max: number; of: (host: string) => string } | null;
   /** For ops that take hosts out of service: how many more may go before the in-service floor, and which hosts count. */
   outOfService?: { left: number; counts: (host: string) => boolean } | null;
+  /** Other budgets the chosen hosts draw on (an offline op's hosts, dead once it acts, fill a drain's): how many more each takes, and which hosts count. */
+  budgets?: ReadonlyArray<{ name: string; left: number; counts: (host: string) => boolean }>;
   random: () => number;
 }
 
@@ -47,6 +49,7 @@ export function selectHosts(input: SelectionInput): Selection {
   const groups = input.datagroups ? new Set(input.datagroups.inFlight) : null;
   const down = input.downGroups ? new Set(input.downGroups.inFlight) : null;
   let outLeft = input.outOfService ? input.outOfService.left : Infinity;
+  const others = (input.budgets ?? []).map((b) => ({ ...b, left: b.left }));
   const limitedBy = new Set<string>();
   for (const host of order) {
     if (chosen.length >= input.headroom) break;
@@ -70,6 +73,12 @@ export function selectHosts(input: SelectionInput): Selection {
       limitedBy.add('min_in_service');
       continue;
     }
+    const full = others.find((b) => b.left <= 0 && b.counts(host));
+    if (full) {
+      limitedBy.add(full.name);
+      continue;
+    }
+    for (const b of others) if (b.counts(host)) b.left--;
     if (groups && g !== null) groups.add(g);
     if (down && d !== null) down.add(d);
     if (counts) outLeft--;

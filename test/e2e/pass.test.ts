@@ -145,11 +145,16 @@ function checkPlan(planDir: string, s: Scenario): { refusals: string[]; chosen: 
     const down = new Set(
       hosts.filter((h) => ['dead', 'dead-decommissioned', 'entering-maintenance', 'in-maintenance'].includes(h.hdfs) || T.get(h.host)!.inFlight.drain).map((h) => h.datagroup),
     );
+    // A rekick makes its host dead in HDFS, and drains count dead hosts as busy: the hosts a rekick
+    // takes that the drain does not count yet come out of what the drain's own choice left.
+    let drainLeft = Infinity;
     for (const op of OPS) {
       const [pct, floor, ceiling] = LIMITS[rule.archetype]![op];
       const cap = rule.max[op] ?? Math.min(ceiling, Math.max(floor, Math.floor((pct * n) / 100)));
       const busy = hosts.filter((h) => T.get(h.host)!.busy[op]).length;
       const headroom = Math.max(0, cap - busy);
+      if (op === 'drain') drainLeft = headroom;
+      const drawsOnDrain = (h: SimHost) => op === 'rekick' && !T.get(h.host)!.busy.drain;
       const candidates = hosts.filter((h) => T.get(h.host)!.candidate[op] && !T.get(h.host)!.busy[op] && !taken.has(h.host));
       const name = `${cluster}.${op}`;
       const chosen = files.has(name) ? files.get(name)!.split('\n').slice(0, -1) : [];
@@ -200,6 +205,9 @@ function checkPlan(planDir: string, s: Scenario): { refusals: string[]; chosen: 
         for (const h of chosen) down.add(byHost.get(h)!.datagroup);
         expect(down.size, `${name} data groups down`).toBeLessThanOrEqual(MAX_DOWN_DATAGROUPS);
       }
+      if (op === 'drain') drainLeft -= chosen.length;
+      const fromDrain = chosen.filter((h) => drawsOnDrain(byHost.get(h)!)).length;
+      if (fromDrain > 0) expect(fromDrain, `${name}: hosts going dead within the drain's headroom`).toBeLessThanOrEqual(drainLeft);
       if (TAKES_OUT.has(op)) {
         const out = chosen.filter((h) => isInService(byHost.get(h)!)).length;
         outLeft -= out;
@@ -212,7 +220,8 @@ function checkPlan(planDir: string, s: Scenario): { refusals: string[]; chosen: 
           (perRack.get(h.rack) ?? 0) >= MAX_PER_RACK ||
           (op === 'drain' && !groups.has(h.datagroup) && groups.size >= MAX_DATAGROUPS) ||
           (op === 'reboot' && !down.has(h.datagroup) && down.size >= MAX_DOWN_DATAGROUPS) ||
-          (TAKES_OUT.has(op) && isInService(h) && outLeft <= 0);
+          (TAKES_OUT.has(op) && isInService(h) && outLeft <= 0) ||
+          (drawsOnDrain(h) && fromDrain >= drainLeft);
         expect(blocked, `${name}: ${h.host} could have been added`).toBe(true);
       }
       if (op === 'drain') for (const h of chosen) down.add(byHost.get(h)!.datagroup);

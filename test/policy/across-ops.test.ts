@@ -72,6 +72,7 @@ const policyArb = fc
     storm: fc.option(fc.integer({ min: 0, max: 100 }), { nil: null }),
     effects: fc.array(effectArb, { minLength: 6, maxLength: 6 }),
     drainInFlight: fc.boolean(),
+    drainCountsDead: fc.boolean(),
   })
   .map((r): PolicyDesc => {
     const effects: Partial<Record<Op, Effect>> = {};
@@ -84,6 +85,7 @@ const policyArb = fc
       rules: [{ archetype: 'default' }],
       ops: ALL_OPS,
       inFlightOps: r.drainInFlight ? new Set<Op>(['drain']) : new Set<Op>(),
+      deadBusyOps: r.drainCountsDead ? new Set<Op>(['drain']) : new Set<Op>(),
       maxPerRack: 3,
       maxDatagroups: 2,
       maxDownDatagroups: r.maxDown,
@@ -94,7 +96,7 @@ const policyArb = fc
   });
 
 function planOf(p: PolicyDesc, f: FleetDesc, seed: string): Plan {
-  return buildPlan({ policy: policyOf(p), state: fleetState(f, p.ops, p.inFlightOps), random: seedrandom(seed), now: NOW, seed, pass: 1, dryRun: true });
+  return buildPlan({ policy: policyOf(p), state: fleetState(f, p.ops, p.inFlightOps, p.deadBusyOps), random: seedrandom(seed), now: NOW, seed, pass: 1, dryRun: true });
 }
 
 describe('rules across ops, over random fleets and policies', () => {
@@ -139,6 +141,17 @@ describe('rules across ops, over random fleets and policies', () => {
             expect(row).toBeDefined();
             expect(checkStorm(op, cluster, row!.candidates, workers, p.maxCandidatesPct ?? null)).toBeNull();
             expect(row!.busy + chosen.length).toBeLessThanOrEqual(row!.cap);
+          }
+
+          // An op whose busy set counts dead hosts: with the hosts offline ops of this pass take away
+          // (dead in HDFS at the next pass), it still stays within its budget.
+          for (const op of p.deadBusyOps ?? []) {
+            const row = plan.budgets.find((b) => b.cluster === cluster && b.op === op);
+            if (!row) continue;
+            const busyNow = hosts.filter((h) => h.busy.has(op) || h.hdfs === 'dead' || h.hdfs === 'dead-decommissioned').map((h) => h.host);
+            const offline = ALL_OPS.filter((o) => o !== op && effectOf(o) === 'offline').flatMap((o) => plan.chosen.get(`${cluster}.${o}`) ?? []);
+            const added = [...(plan.chosen.get(`${cluster}.${op}`) ?? []), ...offline.filter((h) => !busyNow.includes(h))];
+            if (added.length > 0) expect(busyNow.length + added.length, `${cluster} ${op}: busy after the pass`).toBeLessThanOrEqual(row.cap);
           }
         }
         for (const r of plan.refusals) expect(r.invariant).toBeLessThanOrEqual(10);
@@ -254,6 +267,37 @@ describe('rules across ops: the cases that matter', () => {
     const two = planOf(p, { hosts: three(2), health }, '1');
     expect(two.chosen.has('dw1.reboot')).toBe(false);
     expect(two.refusals.map((r) => r.invariant)).toEqual([10]);
+  });
+
+  it('a rekick and a drain in one pass: the reimaged hosts go dead in HDFS, so they share the drain budget with the new drain', () => {
+    // 60 workers, drain and rekick 5%: cap 3 each. dn000 is dead (busy for drains); dn001 and dn002 are
+    // decommissioned, waiting for their reimage; dn003 is broken and in service, a drain candidate.
+    // Draining dn003 and reimaging both would leave dn000, dn001, dn002 dead and dn003 draining: 4 > 3.
+    const p: PolicyDesc = {
+      ...base,
+      archetypes: { default: { drain: { pct: 5, floor: 1, ceiling: null }, rekick: { pct: 5, floor: 1, ceiling: null } } },
+      ops: ['drain', 'rekick'],
+      deadBusyOps: new Set<Op>(['drain']),
+      maxCandidatesPct: null,
+    };
+    const hdfs = (i: number): HdfsStatus => (i === 0 ? 'dead' : i <= 2 ? 'decommissioned' : 'in-service');
+    const candidate = (i: number) => new Set<Op>(i === 1 || i === 2 ? ['rekick'] : i === 3 ? ['drain'] : []);
+    const hosts = Array.from({ length: 60 }, (_, i) => host(i, { cluster: 'dw1', datagroup: 'dg1', hdfs: hdfs(i), candidate: candidate(i) }));
+    const plan = planOf(p, { hosts, health }, '1');
+    expect(plan.chosen.get('dw1.drain')).toEqual([hosts[3]!.host]);
+    const rekicked = plan.chosen.get('dw1.rekick') ?? [];
+    expect(rekicked).toHaveLength(1);
+    const row = plan.budgets.find((b) => b.op === 'rekick')!;
+    expect(row).toMatchObject({ cap: 3, busy: 0, headroom: 3, candidates: 2, chosen: 1 });
+    expect(row.why).toBe('limited by drain budget (taken offline, a host is dead in HDFS)');
+    expect(plan.budgets.find((b) => b.op === 'drain')).toMatchObject({ cap: 3, busy: 1, chosen: 1 });
+
+    // Without the drain both are reimaged: dead with dn000 they are three, the cap.
+    const noDrain = planOf(p, { hosts: hosts.map((h, i) => (i === 3 ? { ...h, candidate: new Set<Op>() } : h)), health }, '1');
+    expect(noDrain.chosen.get('dw1.rekick')).toHaveLength(2);
+    // A drain budget that does not count dead hosts is not drawn on.
+    const plain = planOf({ ...p, deadBusyOps: new Set() }, { hosts, health }, '1');
+    expect(plain.chosen.get('dw1.rekick')).toHaveLength(2);
   });
 
   it('invariant 3 holds for down ops: no reboot in a cluster missing blocks', () => {

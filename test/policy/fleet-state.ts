@@ -46,14 +46,21 @@ export interface FleetDesc {
 export const LIVE: readonly HdfsStatus[] = ['in-service', 'decommissioning', 'decommissioned', 'maintenance'];
 export const DEAD: readonly HdfsStatus[] = ['dead', 'dead-decommissioned'];
 
-export function fleetState(d: FleetDesc, ops: readonly Op[], inFlightOps: ReadonlySet<Op>): FleetState {
+/**
+ * `deadBusyOps`: ops whose busy expression reads `hdfs-dead` (as the shipped
+ * drain's does): their busy set also holds every dead host, and were any host
+ * dead it would be busy for them.
+ */
+export function fleetState(d: FleetDesc, ops: readonly Op[], inFlightOps: ReadonlySet<Op>, deadBusyOps: ReadonlySet<Op> = new Set()): FleetState {
   const is = (s: HdfsStatus[]) => new Set(d.hosts.filter((h) => s.includes(h.hdfs)).map((h) => h.host));
   const opSets = new Map<Op, OpSets>();
   for (const op of ops) {
+    const deadBusy = deadBusyOps.has(op);
     opSets.set(op, {
       candidates: new Set(d.hosts.filter((h) => h.candidate.has(op)).map((h) => h.host)),
-      busy: new Set(d.hosts.filter((h) => h.busy.has(op)).map((h) => h.host)),
+      busy: new Set(d.hosts.filter((h) => h.busy.has(op) || (deadBusy && DEAD.includes(h.hdfs))).map((h) => h.host)),
       inFlight: inFlightOps.has(op) ? new Set(d.hosts.filter((h) => h.inFlight.has(op)).map((h) => h.host)) : null,
+      busyIfDead: deadBusy ? new Set(d.hosts.map((h) => h.host)) : null,
     });
   }
   return {
@@ -90,6 +97,8 @@ export interface PolicyDesc {
   rules: Array<Partial<Omit<ClassifyRule, 'index' | 'line'>> & { archetype: string }>;
   ops: readonly Op[];
   inFlightOps: ReadonlySet<Op>;
+  /** Ops whose busy set counts dead hosts (busy: `plans.<op> | hdfs-dead`). */
+  deadBusyOps?: ReadonlySet<Op>;
   maxPerRack: number;
   maxDatagroups: number;
   maxUnderReplicated?: number;
@@ -127,7 +136,7 @@ export function policyOf(p: PolicyDesc): Policy {
         timeoutMs: null,
         maintenanceExpiryMs: null,
         candidates: `candidate-${op}`,
-        busy: `plans.${op}`,
+        busy: p.deadBusyOps?.has(op) ? `plans.${op} | hdfs-dead` : `plans.${op}`,
         inFlight: p.inFlightOps.has(op) ? `plans.${op}` : null,
         run: null,
         on: null,
