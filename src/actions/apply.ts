@@ -271,7 +271,11 @@ export async function applyPlan(input: ApplyInput): Promise<ApplyReport> {
       continue;
     }
     let tally = tallies.get(cluster);
-    if (!tally) tallies.set(cluster, (tally = startTally(cluster, input.state, input.policy)));
+    if (!tally) {
+      // Every op's cap in the cluster, also of ops that chose nobody: an offline op's hosts may draw on their budgets.
+      const caps = new Map(plan.budgets.filter((b) => b.cluster === cluster).map((b) => [b.op, b.cap]));
+      tallies.set(cluster, (tally = startTally(cluster, input.state, input.policy, caps)));
+    }
     const r = recheck(op, cluster, planned, budget.cap, input.state, input.policy, input.now, tally);
     refusals.push(...r.refusals);
     if (r.keep.length === 0) {

@@ -229,6 +229,34 @@ export function checkBudget(op: Op, cluster: string, chosen: number, busyNow: nu
   };
 }
 
+/**
+ * 5 across ops. An op whose effect is `offline` (a reimage) makes its hosts
+ * dead in HDFS; where another op's busy set counts dead hosts (the shipped
+ * drain's: hdfs-dead), the hosts it would newly count fill that op's budget
+ * once this one acts. They must fit what the other op's cap leaves after the
+ * hosts it counts already (fresh busy, and hosts earlier ops of the plan take
+ * offline) and its own hosts of the plan.
+ */
+export function checkOfflineBudget(
+  op: Op,
+  cluster: string,
+  other: Op,
+  goingDead: number,
+  otherBusy: number,
+  otherPlanned: number,
+  otherCap: number,
+): Refusal | null {
+  const total = otherBusy + otherPlanned + goingDead;
+  if (goingDead === 0 || total <= otherCap) return null;
+  return {
+    host: null,
+    cluster,
+    op,
+    invariant: 5,
+    message: `${op} in ${cluster} would exceed the ${other} budget by ${total - otherCap} on fresh data: ${goingDead} host(s) it takes offline would be dead in HDFS, and ${other} counts dead hosts as busy (${otherBusy} busy + ${otherPlanned} ${other} planned + ${goingDead} going dead > cap ${otherCap}); plan again`,
+  };
+}
+
 export interface SourceStatus {
   name: string;
   ok: boolean;

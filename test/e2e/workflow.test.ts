@@ -379,6 +379,68 @@ describe('apply --pass N', () => {
   }, 60_000);
 });
 
+describe('apply --pass N: hosts a rekick takes offline count against the drain budget on fresh state', () => {
+  it('a host died since the plan: the drain still fits and is applied, the rekick would overfill the drain budget and is refused (invariant 5)', () => {
+    const d = demo('1');
+    // Two healthy dw1 workers drained to Decommissioned (still live): candidates for a reimage, not yet counted by
+    // the drain (busy: hdfs-dead | hdfs-decommissioning | plans.drain) until the reimage makes them dead.
+    const inv = inventory(d.simDir);
+    const healthy = byteSort([...inv.values()].filter((r) => r.cluster === 'dw1' && r.role === 'hadoop-worker' && r.responsive && r.puppetOk && r.host !== fq('dw1-dn042')).map((r) => r.host));
+    const staged = [healthy.at(-1)!, healthy.at(-11)!];
+    const conf = confDir(d.simDir, 'dw1');
+    for (const f of ['dfs.exclude', 'yarn.exclude']) fs.appendFileSync(path.join(conf, f), staged.map((h) => `${h}\n`).join(''));
+    simOk('hdfs', ['--config', conf, 'dfsadmin', '-refreshNodes']);
+    sim(d, 'tick', 'dw1', '-n', '3');
+
+    const dry = run(d, ['pass', '--seed', '5']);
+    expect(dry.code, dry.out + dry.err).toBe(0);
+    const pd = planDir(d, 1);
+    const plan = readJson<PlanJson>(path.join(pd, 'plan.json'));
+    // The plan fits: the drain's cap holds what it counts, its new drains and the reimaged hosts that will be dead.
+    const dead = pulled(d).reports.get('dw1')!.dead;
+    const drainRow = plan.budgets.find((b) => b.cluster === 'dw1' && b.op === 'drain')!;
+    const drains = plan.chosen['dw1.drain'] ?? [];
+    const rekicks = plan.chosen['dw1.rekick'] ?? [];
+    for (const h of staged) expect(rekicks).toContain(h);
+    const goingDead = rekicks.filter((h) => !dead.has(h)).length;
+    const left = drainRow.cap - drainRow.busy - drains.length;
+    expect(goingDead).toBeGreaterThan(0);
+    expect(goingDead).toBeLessThanOrEqual(left);
+
+    // Hosts die between plan and apply, just enough that the drain still fits but the reimaged hosts no longer do.
+    const kill = left - goingDead + 1;
+    const planned = new Set(Object.values(plan.chosen).flat());
+    const victims = byteSort([...inv.values()].filter((r) => r.cluster === 'dw1' && r.role === 'hadoop-worker' && !r.handsOff && !dead.has(r.host) && !planned.has(r.host) && !staged.includes(r.host)).map((r) => r.host)).slice(0, kill);
+    for (const v of victims) sim(d, 'fault', 'kill', v);
+
+    const a = run(d, ['apply', '--pass', '1']);
+    expect(a.code, a.out + a.err).toBe(3);
+    const applied = readJson<ApplyJson>(path.join(pd, 'apply.json'));
+    const over = drainRow.busy + kill + drains.length + goingDead - drainRow.cap;
+    expect(over).toBe(1);
+    expect(applied.refusals.filter((r) => r.cluster === 'dw1' && r.op === 'rekick')).toEqual([
+      {
+        host: null,
+        cluster: 'dw1',
+        op: 'rekick',
+        invariant: 5,
+        message: `rekick in dw1 would exceed the drain budget by ${over} on fresh data: ${goingDead} host(s) it takes offline would be dead in HDFS, and drain counts dead hosts as busy (${drainRow.busy + kill} busy + ${drains.length} drain planned + ${goingDead} going dead > cap ${drainRow.cap}); plan again`,
+      },
+    ]);
+    expect(a.out).toMatch(/^refused on fresh state: invariant 5 dw1 rekick: rekick in dw1 would exceed the drain budget by 1 on fresh data/m);
+    // The drain fits and is applied; nothing of the rekick ran.
+    expect(applied.refusals.filter((r) => r.cluster === 'dw1' && r.op === 'drain')).toEqual([]);
+    expect(applied.outcomes.find((o) => o.cluster === 'dw1' && o.op === 'drain')).toMatchObject({ acted: drains, ok: drains });
+    expect(applied.outcomes.find((o) => o.cluster === 'dw1' && o.op === 'rekick')).toMatchObject({ acted: [], ok: [], error: 'every host refused on fresh state' });
+    for (const h of drains) expect(excludes(d.simDir, 'dw1').hdfs).toContain(h);
+    for (const h of staged) expect(inventory(d.simDir).get(h)!.rekicking).toBe(false);
+    expect(openEntries(d).filter((e) => e.op === 'rekick' && e.cluster === 'dw1')).toEqual([]);
+    expect(openEntries(d).filter((e) => e.op === 'drain' && e.cluster === 'dw1').map((e) => e.host)).toEqual(drains);
+    // Other clusters' reimages, which fit, went ahead.
+    expect(applied.outcomes.find((o) => o.cluster === 'dw2' && o.op === 'rekick')).toMatchObject({ ok: plan.chosen['dw2.rekick'] ?? [] });
+  }, 60_000);
+});
+
 // ---------------------------------------------------------------- 4. a source that hangs
 
 /** Command lines of running processes that mention `text`. */

@@ -12,6 +12,7 @@ import {
   checkDatagroupSpan,
   checkHeadNode,
   checkNamenodePair,
+  checkOfflineBudget,
   checkSource,
   checkSwing,
   type HdfsState,
@@ -179,6 +180,23 @@ describe('5. never more hosts than the budget, recounted', () => {
       refused(r, 5, { cluster: 'dw1', op: 'reboot', host: null });
       expect(r!.message).toContain(String(cap));
     } else expect(r).toBeNull();
+  });
+});
+
+describe('5 across ops: hosts an offline op takes, dead once it acts, fit the budget of an op that counts dead hosts', () => {
+  it.each([
+    // [going dead, other busy, other planned, other cap, refused]
+    [0, 9, 9, 3, false], // nothing newly dead: not this rule's business, however full the other budget is
+    [2, 1, 0, 3, false],
+    [2, 0, 1, 3, false],
+    [2, 1, 1, 3, true],
+    [1, 3, 0, 3, true],
+  ])('%s going dead + %s busy + %s planned, cap %s: refused %s', (dead, busy, planned, cap, no) => {
+    const r = checkOfflineBudget('rekick', 'dw2', 'drain', dead, busy, planned, cap);
+    if (!no) return expect(r).toBeNull();
+    refused(r, 5, { cluster: 'dw2', op: 'rekick', host: null });
+    expect(r!.message).toContain(`would exceed the drain budget by ${dead + busy + planned - cap} on fresh data`);
+    expect(r!.message).toContain(`cap ${cap}`);
   });
 });
 
