@@ -1,8 +1,8 @@
 // The healthcheck source end to end: bin/breakfix pulls, the local adapter
 // runs the simulator's on-node check (fixtures/sim/bin/healthcheck) once per
 // host, and the groups it writes are checked against what the simulator says
-// about each host (its inventory's flags and its YARN node list, neither of
-// which moves its clock).
+// about each host (its inventory's flags and its YARN node list, looked at
+// with SIM_PEEK, which moves no clock).
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';

@@ -594,7 +594,9 @@ describe.concurrent('reboots through HDFS maintenance on the simulated datacente
     expect(simState(d, 'dw2').hosts[short(x)]!.reboot).toBeDefined();
     expect(openOf(d).filter((e) => e.host === x)).toEqual([expect.objectContaining({ op: 'reboot', cluster: 'dw2', pass: 1, result: 'unreachable' })]);
     expect(openOf(d).find((e) => e.host === x)!.maintenance).toBeUndefined();
-    // Not back yet when the next pass looks.
+    // Not back yet when the next pass looks: its reboot ends (the end of a reboot clears the host's
+    // faults), and then it does not answer.
+    sim(d, 'tick', 'dw2');
     sim(d, 'fault', 'unresponsive', x);
 
     // 2c: the dw1 hosts are Entering maintenance; breakfix stops; the clock passes the expiry.

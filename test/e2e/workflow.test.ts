@@ -1,6 +1,6 @@
 // The drain workflow end to end: bin/breakfix against the simulated datacenter
 // of fixtures/sim (real Hadoop output formats, exclude files and -refreshNodes
-// honoured, one tick of its clock per `hdfs dfsadmin -report`). What the tests
+// honoured, one tick of its clock per pass). What the tests
 // expect is worked out here from what the simulator printed to breakfix (each
 // source's output is kept beside it), from `sim show` between passes, from the
 // exclude files and from the shipped policy's numbers.
@@ -81,7 +81,7 @@ interface Snap {
   yarn: Map<string, string>;
   /** The inventory as breakfix read it this pass. */
   inv: Map<string, InvRow>;
-  /** The simulator after the pass (does not move its clock). */
+  /** The simulator after the pass (a look, SIM_PEEK: moves no clock). */
   shown: ReturnType<typeof show>;
   after: Map<string, InvRow>;
   ex: Map<string, { hdfs: string[]; yarn: string[] }>;
@@ -484,8 +484,9 @@ describe('a hanging hdfs source', () => {
     expect(plan.refusals.filter((x) => x.cluster !== 'dw1' && x.invariant === 6)).toEqual([]);
     expect(excludes(d.simDir, 'dw1')).toEqual(ex1);
     expect((fs.existsSync(path.join(planDir(d, 2), 'apply.json')) ? readJson<ApplyJson>(path.join(planDir(d, 2), 'apply.json')).outcomes : []).filter((o) => o.cluster === 'dw1')).toEqual([]);
-    // The hung report never answered, so dw1's clock did not move, and the hung process is gone.
-    expect(show(d.simDir).ticks.get('dw1')).toBe(tick1);
+    // The pass moved dw1's clock all the same (its YARN list and the inventory read the tick the
+    // pass's first read moved it to), and the hung process is gone.
+    expect(show(d.simDir).ticks.get('dw1')).toBe(tick1 + 1);
     expect(processesWith(confDir(d.simDir, 'dw1'))).toEqual([]);
 
     const next = run(d, ['pass', '--apply', '--seed', '3']);
@@ -493,7 +494,7 @@ describe('a hanging hdfs source', () => {
     expect(next.out).toMatch(/^\d+ source\(s\) ok in [\d.]+ s \(slowest \S+ [\d.]+ s\)$/m);
     expect(next.out).not.toMatch(/^hdfs-dw1 +failed/m);
     expect(readJson<PlanJson>(path.join(planDir(d, 3), 'plan.json')).refusals.filter((r) => r.cluster === 'dw1')).toEqual([]);
-    expect(show(d.simDir).ticks.get('dw1')).toBe(tick1 + 1);
+    expect(show(d.simDir).ticks.get('dw1')).toBe(tick1 + 2);
   }, 60_000);
 });
 

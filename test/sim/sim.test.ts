@@ -21,11 +21,16 @@ interface Run {
   err: string;
 }
 
-/** Runs one of the sim's executables, as a breakfix `command:` source would. */
-function sim(tool: string, args: string[], env: Record<string, string> = {}): Run {
+/**
+ * Runs one of the sim's executables, as a breakfix `command:` source would,
+ * except that a YARN node list or an inventory is a look (SIM_PEEK) that moves
+ * no clock unless `pass` says it is a read of a pass.
+ */
+function sim(tool: string, args: string[], env: Record<string, string> = {}, pass = false): Run {
+  const peek = !pass && (tool === 'yarn' || tool === 'inventory') ? { SIM_PEEK: '1' } : {};
   const r = spawnSync(path.join(SIM_BIN, tool), args, {
     encoding: 'utf8',
-    env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', ...env },
+    env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', ...peek, ...env },
     maxBuffer: 1 << 28,
     timeout: 30_000,
   });
@@ -491,7 +496,8 @@ describe('concurrency', () => {
       calls.map(
         ([tool, args]) =>
           new Promise<{ code: number | null; out: string; tool: string }>((resolve) => {
-            const child = spawn(path.join(SIM_BIN, tool), args);
+            // The lists and inventories are looks, not reads of passes: the reports alone move the clock.
+            const child = spawn(path.join(SIM_BIN, tool), args, { env: tool === 'yarn' || tool === 'inventory' ? { ...process.env, SIM_PEEK: '1' } : process.env });
             let out = '';
             child.stdout.on('data', (d) => (out += d));
             // 'close', not 'exit': only then has all of stdout arrived.
@@ -956,6 +962,7 @@ function classicWalkDigest(): string {
 
 describe('without combined clusters', () => {
   it('prints and stores byte for byte what the sim did before combined hosts files existed', () => {
-    expect(classicWalkDigest()).toBe('808d05d3589747bd866f7f2a853a943433c12bc3ad6a7ec715ca0b5fddae3d7e');
+    // What it prints has not changed since; state.json has since gained the `read` list of the pass reads.
+    expect(classicWalkDigest()).toBe('2f7b2ae2e70c2b241b95b22a2275ff2b962d2ba06a982b1032328a9269d77026');
   }, 60_000);
 });

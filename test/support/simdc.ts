@@ -18,9 +18,13 @@ export interface Run {
   err: string;
 }
 
-/** Runs one of the simulator's executables. */
+/**
+ * Runs one of the simulator's executables. A test's own YARN node list or
+ * inventory is a look (SIM_PEEK), not a read of a pass: it moves no clock.
+ */
 export function simRun(tool: string, args: string[]): Run {
-  const r = spawnSync(path.join(SIM_BIN, tool), args, { encoding: 'utf8', maxBuffer: 1 << 26, timeout: 30_000 });
+  const env = tool === 'yarn' || tool === 'inventory' ? { ...process.env, SIM_PEEK: '1' } : process.env;
+  const r = spawnSync(path.join(SIM_BIN, tool), args, { encoding: 'utf8', env, maxBuffer: 1 << 26, timeout: 30_000 });
   if (r.error) throw r.error;
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
