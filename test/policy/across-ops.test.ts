@@ -7,26 +7,14 @@ import { describe, expect, it } from 'vitest';
 import { buildPlan, type Plan } from '../../src/policy/plan.js';
 import type { Effect, Op } from '../../src/policy/types.js';
 import { checkStorm, inServiceFloor } from '../../src/safety/invariants.js';
-import { ALL_OPS, fleetState, policyOf, type FleetDesc, type HdfsStatus, type HostDesc, type PolicyDesc } from './fleet-state.js';
+import { ALL_OPS, fleetState, policyOf, workerDesc, type FleetDesc, type HdfsStatus, type HostDesc, type PolicyDesc } from './fleet-state.js';
 
 const NOW = new Date('2026-11-21T12:00:00Z');
 const weighted = (pTrue: number) => fc.integer({ min: 0, max: 999 }).map((x) => x < pTrue * 1000);
 const opSet = (p: number) => fc.array(weighted(p), { minLength: 6, maxLength: 6 }).map((bs) => new Set(ALL_OPS.filter((_, i) => bs[i])));
 
 function host(i: number, o: Partial<HostDesc> & { cluster: string }): HostDesc {
-  return {
-    host: `${o.cluster}-dn${String(i).padStart(3, '0')}.dc1.example.com`,
-    rack: `r${i % 7}`,
-    datagroup: `dg${(i % 3) + 1}`,
-    worker: true,
-    role: null,
-    hdfs: 'in-service',
-    candidate: new Set(),
-    busy: new Set(),
-    inFlight: new Set(),
-    attempts: [],
-    ...o,
-  };
+  return workerDesc(`${o.cluster}-dn${String(i).padStart(3, '0')}.dc1.example.com`, { rack: `r${i % 7}`, datagroup: `dg${(i % 3) + 1}`, ...o });
 }
 
 const fleetArb = fc

@@ -43,6 +43,24 @@ export interface FleetDesc {
   applied?: Array<{ host: string; cluster: string; op: string; time: Date }>;
 }
 
+/** A worker of dw1, in service, in no op's sets: what a test changes is in `over`. */
+export function workerDesc(host: string, over: Partial<HostDesc> = {}): HostDesc {
+  return {
+    host,
+    cluster: 'dw1',
+    rack: 'r1',
+    datagroup: 'dg1',
+    worker: true,
+    role: null,
+    hdfs: 'in-service',
+    candidate: new Set(),
+    busy: new Set(),
+    inFlight: new Set(),
+    attempts: [],
+    ...over,
+  };
+}
+
 export const LIVE: readonly HdfsStatus[] = ['in-service', 'decommissioning', 'decommissioned', 'maintenance'];
 export const DEAD: readonly HdfsStatus[] = ['dead', 'dead-decommissioned'];
 

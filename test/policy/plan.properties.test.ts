@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { buildPlan, type Plan } from '../../src/policy/plan.js';
 import type { Op, OpLimits } from '../../src/policy/types.js';
 import type { HealthRow, SourceStatus } from '../../src/safety/invariants.js';
-import { ALL_OPS, byteSort, DEAD, fleetState, LIVE, policyOf, type FleetDesc, type HdfsStatus, type HostDesc, type PolicyDesc } from './fleet-state.js';
+import { ALL_OPS, byteSort, DEAD, fleetState, LIVE, policyOf, workerDesc, type FleetDesc, type HdfsStatus, type HostDesc, type PolicyDesc } from './fleet-state.js';
 
 const NOW = new Date('2026-11-21T12:00:00Z');
 const DAY = 86_400_000;
@@ -393,20 +393,7 @@ describe('buildPlan against the model', () => {
 });
 
 describe('buildPlan: hand-made cases', () => {
-  const host = (name: string, over: Partial<HostDesc> = {}): HostDesc => ({
-    host: `${name}.dc1.example.com`,
-    cluster: 'dw1',
-    rack: 'r1',
-    datagroup: 'dg1',
-    worker: true,
-    role: null,
-    hdfs: 'in-service',
-    candidate: new Set(),
-    busy: new Set(),
-    inFlight: new Set(),
-    attempts: [],
-    ...over,
-  });
+  const host = (name: string, over: Partial<HostDesc> = {}): HostDesc => workerDesc(`${name}.dc1.example.com`, over);
   const p: PolicyDesc = {
     archetypes: { default: { drain: { pct: 50, floor: 1, ceiling: null }, rekick: { pct: 50, floor: 1, ceiling: null }, reboot: { pct: 50, floor: 1, ceiling: null } } },
     rules: [{ archetype: 'default' }],

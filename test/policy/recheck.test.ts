@@ -8,26 +8,13 @@ import { buildPlan, type FleetState, type Plan } from '../../src/policy/plan.js'
 import { recheck, startTally, type ClusterTally } from '../../src/policy/recheck.js';
 import { OPS, type Op, type Policy } from '../../src/policy/types.js';
 import type { Refusal } from '../../src/safety/invariants.js';
-import { fleetState, policyOf, type HdfsStatus, type HostDesc, type PolicyDesc } from './fleet-state.js';
+import { fleetState, policyOf, workerDesc, type HdfsStatus, type HostDesc, type PolicyDesc } from './fleet-state.js';
 
 const NOW = new Date('2026-11-21T12:00:00Z');
 const health = { dw1: { missing: 0, underReplicated: 0, corrupt: 0 } };
 
 function host(i: number, o: Partial<HostDesc>): HostDesc {
-  return {
-    host: `dw1-dn${String(i).padStart(3, '0')}.dc1.example.com`,
-    cluster: 'dw1',
-    rack: `r${i % 7}`,
-    datagroup: 'dg1',
-    worker: true,
-    role: null,
-    hdfs: 'in-service',
-    candidate: new Set(),
-    busy: new Set(),
-    inFlight: new Set(),
-    attempts: [],
-    ...o,
-  };
+  return workerDesc(`dw1-dn${String(i).padStart(3, '0')}.dc1.example.com`, { rack: `r${i % 7}`, ...o });
 }
 
 // 60 workers, drain and rekick 5%: cap 3 each; the drain's busy set reads hdfs-dead.
