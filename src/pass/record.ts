@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../store/atomic.js';
-import { HistoryStore, HISTORY } from '../store/history.js';
+import { HistoryStore, HISTORY, sha256 } from '../store/history.js';
 import { listDays, listEntries } from '../store/layout.js';
 import { metaIsFresh, readMeta, type Meta } from '../store/meta.js';
 import { listParts, type PartInfo } from '../store/parts.js';
@@ -24,6 +24,22 @@ export interface InputsJson {
   store: string;
   /** `day/<name>` (groups and tables), `policy/<file>`, `config`, `state`. */
   inputs: Record<string, string>;
+  /** The sha256 of the breakfix code that planned (its bundle), so a replay knows whether it runs the same planner. */
+  build?: string | null;
+}
+
+let build: string | null | undefined;
+
+/** The sha256 of the file this code runs from: dist/ops.cjs when installed, a source file in tests. */
+export function buildId(): string | null {
+  if (build === undefined) {
+    try {
+      build = typeof __filename === 'string' ? sha256(fs.readFileSync(__filename)) : null;
+    } catch {
+      build = null;
+    }
+  }
+  return build;
 }
 
 /** What a pass read besides its files: provenance, parts, the past, the sources' outcome, the config. */
@@ -102,7 +118,7 @@ export function recordPass(o: {
   };
   count(store.putWhole(Buffer.from(JSON.stringify(state) + '\n')), 'state');
   store.flush();
-  const json: InputsJson = { version: INPUTS_VERSION, pass: o.pass, time: o.time, seed: o.seed, dry_run: o.dryRun, ops: o.ops, store: HISTORY, inputs };
+  const json: InputsJson = { version: INPUTS_VERSION, pass: o.pass, time: o.time, seed: o.seed, dry_run: o.dryRun, ops: o.ops, store: HISTORY, inputs, build: buildId() };
   const dir = path.join(o.dayDir, PLANS, String(o.pass));
   fs.mkdirSync(dir, { recursive: true });
   writeFileAtomic(path.join(dir, INPUTS), JSON.stringify(json, null, 1) + '\n');

@@ -4,11 +4,12 @@
 // groups a host was in when it was chosen; damage, a killed pass, an
 // unrecorded pass and expiry (faketime) are named, never replayed wrongly.
 import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildDemo } from '../../src/pass/demo.js';
-import { breakfix, cleanEnv, BIN, tempDirs } from '../support/cli.js';
+import { breakfix, cleanEnv, BIN, ROOT, tempDirs } from '../support/cli.js';
 import { simOk } from '../support/simdc.js';
 import { HistoryStore } from '../../src/store/history.js';
 import { loadPolicy } from '../../src/pass/policy-files.js';
@@ -100,6 +101,16 @@ describe('recorded passes', () => {
     expect(r.code).toBe(1);
     expect(r.out).toMatch(/plan\.json line \d+: recorded "\s+\\"cap\\": \d+,", rebuilt "\s+\\"cap\\": \d+,"/);
     expect(r.out).toContain('this is a bug in breakfix');
+    // The pass names the build that planned it: the bundle breakfix runs from.
+    const inputsFile = path.join(today(c), 'plans', '1', 'inputs.json');
+    const inputs = JSON.parse(fs.readFileSync(inputsFile, 'utf8')) as { build: string };
+    expect(inputs.build).toBe(createHash('sha256').update(fs.readFileSync(path.join(ROOT, 'dist', 'ops.cjs'))).digest('hex'));
+    // Planned by another build: the difference may be a change of the planner, not a bug.
+    fs.writeFileSync(inputsFile, JSON.stringify({ ...inputs, build: 'f'.repeat(64) }));
+    const other = bf(c, ['replay', '--pass', '1']);
+    expect(other.code).toBe(1);
+    expect(other.out).toContain('the pass was planned by another build of breakfix (ffffffffffff, this one is');
+    expect(other.out).not.toContain('this is a bug');
   });
 
   it('stores an unchanged file once: the plan that pulled nothing cost only its own state', () => {

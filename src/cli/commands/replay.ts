@@ -4,6 +4,7 @@ import { HistoryStore, HISTORY } from '../../store/history.js';
 import { writeOut } from '../../store/fsio.js';
 import { loadPolicy } from '../../pass/policy-files.js';
 import { firstDifference, loadRecorded, rebuild, recordedPolicy, replayOps, Workspace } from '../../pass/replay.js';
+import { buildId } from '../../pass/record.js';
 import { comparePlans, formatComparison, type PlanJsonView } from '../../report/whatif.js';
 import { resolveScope, UsageError, type Deps, type GlobalOptions } from '../context.js';
 
@@ -36,8 +37,11 @@ export async function run(_args: unknown[], opts: ReplayOptions, g: GlobalOption
     if (!other) {
       const b = await rebuild(w, r, recorded, r.inputs.ops);
       const diff = firstDifference(r, b);
-      if (opts.json) writeOut(JSON.stringify({ day, pass: r.pass, seed: r.inputs.seed, time: r.inputs.time, same: diff === null, difference: diff, files: 1 + b.files.size }, null, 2) + '\n');
+      // A pass recorded by another build of breakfix may differ where the planner changed since.
+      const sameBuild = !r.inputs.build || r.inputs.build === buildId();
+      if (opts.json) writeOut(JSON.stringify({ day, pass: r.pass, seed: r.inputs.seed, time: r.inputs.time, same: diff === null, difference: diff, same_build: sameBuild, files: 1 + b.files.size }, null, 2) + '\n');
       else if (diff === null) writeOut(`replay ${at} (seed ${r.inputs.seed}, ${r.inputs.time}): rebuilt from ${Object.keys(r.inputs.inputs).length} recorded inputs in ${HISTORY}/; plan.json and ${b.files.size} host file(s) byte for byte the same\n`);
+      else if (!sameBuild) writeOut(`replay ${at}: the rebuilt plan differs from what the pass wrote: ${diff}\nthe pass was planned by another build of breakfix (${r.inputs.build!.slice(0, 12)}, this one is ${buildId()?.slice(0, 12) ?? 'unknown'}): the difference may be a change of the planner since\n`);
       else writeOut(`replay ${at}: the rebuilt plan differs from what the pass wrote: ${diff}\nthis is a bug in breakfix: please report it with ${path.join(r.planDir, 'plan.json')} and ${path.join(r.planDir, 'inputs.json')}\n`);
       return diff === null ? 0 : 1;
     }
