@@ -189,6 +189,13 @@ describe('a federated cluster through loop --apply: drained in both namespaces, 
     for (const ns of ['ns1', 'ns2']) expect(fs.readFileSync(path.join(confDir(f.simDir, C), ns, 'dfs.exclude'), 'utf8')).not.toContain(h);
   });
 
+  it('policy explain names the namespaces of the federated cluster, and of no other', () => {
+    const r = run(f, ['policy', 'explain']);
+    expect(r.code, r.err).toBe(0);
+    const lines = r.out.split('\n').filter((l) => l.includes('HDFS namespaces'));
+    expect(lines).toEqual([`${C}: HDFS namespaces ns1, ns2: a host is out of HDFS only when every namespace says so (hdfs-<ns>-* groups, hdfs-namespace-health.tsv); drains and returns refresh each namespace`]);
+  });
+
   it('every pass of the federated cluster replays byte for byte from its recorded inputs (namespace groups, the combined part, the namespace health)', () => {
     for (const s of seen) {
       const r = run(f, ['replay', '--pass', String(s.pass)]);

@@ -90,6 +90,12 @@ export async function run(args: unknown[], opts: PolicyOptions, g: GlobalOptions
       }`,
       `${c}: min_in_service_pct ${policy.safety.minInServicePct}: floor ${floor} of ${n} workers; ${inSvc === null ? 'in service now unknown' : `${inSvc} in service now, so ${Math.max(0, inSvc - floor)} more may go out across drain and down ops`}; max_candidates_pct ${policy.safety.maxCandidatesPct ?? 'off'}`,
     );
+    const namespaces = scope.dcConfig?.clusters.get(c)?.namespaces ?? [];
+    if (namespaces.length > 0) {
+      across.push(
+        `${c}: HDFS namespaces ${namespaces.map((ns) => ns.name).join(', ')}: a host is out of HDFS only when every namespace says so (hdfs-<ns>-* groups, hdfs-namespace-health.tsv); drains and returns refresh each namespace`,
+      );
+    }
     for (const op of OPS) {
       if (!policy.operations.has(op)) continue;
       const busy = hosts.filter((h) => busySets.get(op)!.has(h)).length;
