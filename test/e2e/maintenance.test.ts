@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml, parseDocument } from 'yaml';
 import { describe, it } from 'vitest';
-import { buildDemo } from '../../src/pass/demo.js';
+import { demoHome } from '../support/demo.js';
 import { BIN, cleanEnv, tempDirs } from '../support/cli.js';
 import { confDir, groupLines, inventory, readJson, shippedCap, simOk, teeSources, type ApplyJson, type PlanJson } from '../support/simdc.js';
 
@@ -37,18 +37,14 @@ interface Demo {
 }
 
 function demo(seed: string): Demo {
-  const dir = tmp('breakfix-mnt-');
-  const built = buildDemo(path.join(dir, 'demo'), seed, { combined: 'dw1', direct: 'dw2' });
-  const tee = path.join(dir, 'tee');
-  teeSources(built.config, tee);
+  const home = demoHome(tmp('breakfix-mnt-'), seed, { combined: 'dw1', direct: 'dw2' });
+  const tee = path.join(home.dir, 'tee');
+  teeSources(home.config, tee);
   return {
-    dir,
-    config: built.config,
-    simDir: built.simDir,
+    ...home,
     tee,
-    dcDir: path.join(dir, 'demo', 'home', 'demo'),
-    hostsJson: path.join(confDir(built.simDir, 'dw1'), 'dfs.hosts.json'),
-    policyFile: path.join(dir, 'demo', 'policy', 'policy.yaml'),
+    hostsJson: path.join(confDir(home.simDir, 'dw1'), 'dfs.hosts.json'),
+    policyFile: path.join(home.dir, 'demo', 'policy', 'policy.yaml'),
   };
 }
 

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildDemo } from '../../src/pass/demo.js';
+import { demoHome } from '../support/demo.js';
 import { breakfix, cleanEnv, BIN, ROOT, tempDirs } from '../support/cli.js';
 import { simOk } from '../support/simdc.js';
 import { HistoryStore } from '../../src/store/history.js';
@@ -25,11 +25,7 @@ interface Home {
   dcDir: string;
 }
 
-function home(prefix: string): Home {
-  const dir = tmp(prefix);
-  const built = buildDemo(path.join(dir, 'demo'), '1');
-  return { dir, config: built.config, simDir: built.simDir, dcDir: path.join(dir, 'demo', 'home', 'demo') };
-}
+const home = (prefix: string): Home => demoHome(tmp(prefix));
 
 const bf = (h: Home, args: string[], env: Record<string, string> = {}) => breakfix(['--config', h.config, ...args], { cwd: h.dir, env });
 const today = (h: Home) => fs.realpathSync(path.join(h.dcDir, 'today'));

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildDemo } from '../../src/pass/demo.js';
+import { demoHome } from '../support/demo.js';
 import { BIN, cleanEnv, tempDirs } from '../support/cli.js';
 import { readJson, simOk, type ApplyJson, type OpenJson } from '../support/simdc.js';
 
@@ -47,11 +47,7 @@ interface Demo {
   dcDir: string;
 }
 
-function demo(prefix: string): Demo {
-  const dir = tmp(prefix);
-  const built = buildDemo(path.join(dir, 'demo'), '1');
-  return { dir, config: built.config, simDir: built.simDir, dcDir: path.join(dir, 'demo', 'home', 'demo') };
-}
+const demo = (prefix: string): Demo => demoHome(tmp(prefix));
 
 const run = (d: Demo, args: string[]) => bf(['--config', d.config, ...args], d.dir);
 const sim = (d: Demo, ...args: string[]) => simOk('sim', [args[0]!, '--sim', d.simDir, ...args.slice(1)]);

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildDemo } from '../../src/pass/demo.js';
+import { demoHome } from '../support/demo.js';
 import { BIN, breakfix, cleanEnv, tempDirs, type Result } from '../support/cli.js';
 import {
   byteSort,
@@ -52,12 +52,11 @@ interface Demo {
 
 /** The demo datacenter (buildDemo: sim, config, policy copy), its sources' output kept under tee/. */
 function demo(seed: string): Demo {
-  const dir = tmp('breakfix-wf-');
-  const built = buildDemo(path.join(dir, 'demo'), seed);
-  const tee = path.join(dir, 'tee');
-  teeSources(built.config, tee);
-  const clusters = (readJson<{ clusters: Array<{ name: string }> }>(path.join(built.simDir, 'sim.json')).clusters).map((c) => c.name);
-  return { dir, config: built.config, simDir: built.simDir, tee, dcDir: path.join(dir, 'demo', 'home', 'demo'), clusters };
+  const home = demoHome(tmp('breakfix-wf-'), seed);
+  const tee = path.join(home.dir, 'tee');
+  teeSources(home.config, tee);
+  const clusters = (readJson<{ clusters: Array<{ name: string }> }>(path.join(home.simDir, 'sim.json')).clusters).map((c) => c.name);
+  return { ...home, tee, clusters };
 }
 
 const dayDir = (d: Demo) => fs.realpathSync(path.join(d.dcDir, 'today'));
