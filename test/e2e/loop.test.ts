@@ -518,8 +518,9 @@ describe('a source that hangs or fails for one pass', () => {
 describe('a day rollover between passes', () => {
   itWith(HAVE_FAKETIME, 'faketime (Debian package faketime)', 'makes a new day directory, moves today and yesterday, pulls the stable sources again', () => {
     const dc = buildDc();
-    // Starts three seconds before midnight UTC; the second pass starts after it.
-    const r = run(dc, ['loop', '--max-passes', '2', '--every', '3s', '--op', 'drain', '--seed', '2', '--verbose'], { TZ: 'UTC' }, ['faketime', '2026-11-21 23:59:57']);
+    // Starts eight seconds before midnight UTC (room for a first pass on a loaded machine to end
+    // before it); the second pass starts ten seconds after the first, after midnight.
+    const r = run(dc, ['loop', '--max-passes', '2', '--every', '10s', '--op', 'drain', '--seed', '2', '--verbose'], { TZ: 'UTC' }, ['faketime', '2026-11-21 23:59:52']);
     expect(r.code, r.out + r.err).toBe(0);
     expect(lockGone(dc)).toBe(true);
     const days = fs.readdirSync(dc.dcDir).filter((n) => /^\d{4}-/.test(n)).sort();
