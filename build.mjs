@@ -5,7 +5,10 @@
 // some commands need stay outside the bundles and load when those commands run.
 import { build } from 'esbuild';
 import { readFileSync, rmSync } from 'node:fs';
+import { checkMerge2 } from './scripts/wasm.mjs';
 
+// The WebAssembly merge's bytes, committed in src/sets/merge2-wasm.ts, must be its .wat's.
+await checkMerge2();
 rmSync('dist', { recursive: true, force: true });
 // commander requires node:child_process when it loads, for subcommands that are separate
 // executables, which breakfix has none of; child_process pulls in net, streams and dgram, a

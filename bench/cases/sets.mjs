@@ -60,6 +60,6 @@ export const startupCase = {
     theirs: ['node', '-e', '0'],
     theirsLabel: 'node -e 0',
     runs: 20,
-    target: { ratio: 1.6 },
+    target: { ratio: 1.3 },
     verify: false,
   };

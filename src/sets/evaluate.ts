@@ -3,6 +3,7 @@ import { PlainCursor, type Cursor } from './cursor.js';
 import { memorySource } from './lines.js';
 import type { Expr, Leaf, NodesetOperand, Operand } from './parse.js';
 import { LineOutput } from './output.js';
+import { merge2, merge2Available } from './merge2.js';
 
 /**
  * Opens operands. Two operands with the same `key` (the same file) share one
@@ -169,12 +170,22 @@ export function prepare(expr: Expr, opener: OperandOpener, operands: Leaf[]): Pl
   return { cursors, member };
 }
 
-/** Streams the result of a prepared expression to `out`, one line per host. */
-export function evaluateTo(plan: Plan, out: LineOutput): void {
+/**
+ * Streams the result of a prepared expression to `out`, one line per host.
+ * Two whole files go through the WebAssembly merge unless `engine` is 'js'.
+ */
+export function evaluateTo(plan: Plan, out: LineOutput, engine: 'any' | 'js' = 'any'): void {
   const { cursors, member } = plan;
   for (const c of cursors) c.beforeMove = () => out.flushSpan();
   if (cursors.length === 2 && cursors[0]!.whole && cursors[1]!.whole) {
-    twoToOutput(cursors[0]!, cursors[1]!, member(1), member(2), member(3), out);
+    const [a, b] = cursors as [Cursor, Cursor];
+    if (engine === 'any' && fresh(a) && fresh(b) && merge2Available()) {
+      out.count += merge2(a.source, b.source, { onlyA: member(1), onlyB: member(2), both: member(3) }, (buf, start, end) =>
+        out.writeThrough(buf, start, end),
+      );
+      return;
+    }
+    twoToOutput(a, b, member(1), member(2), member(3), out);
     out.flush();
     return;
   }
@@ -187,8 +198,14 @@ export function evaluateTo(plan: Plan, out: LineOutput): void {
   out.flush();
 }
 
+/** A plain cursor that has read nothing yet: the WebAssembly merge can take its source over. */
+function fresh(c: Cursor): c is PlainCursor {
+  return c instanceof PlainCursor && c.lineNo === 0 && !c.done && !c.keyed && !c.header;
+}
+
 /**
- * `A - B`, `A & B`, `A | B`, `A ^ B` over two files, straight to the output:
+ * `A - B`, `A & B`, `A | B`, `A ^ B` over two files, straight to the output
+ * (where WebAssembly cannot run; merge2.wat does the same elsewhere):
  * the common case at the shell, with no callback per line, so it is fast
  * from the first line on, before the JIT has warmed up.
  */

@@ -64,8 +64,8 @@ export class LineCursor {
    */
   constructor(
     readonly source: ByteSource,
-    private readonly keyed = false,
-    private readonly header = false,
+    readonly keyed = false,
+    readonly header = false,
     initialSize = INITIAL,
   ) {
     this.buf = Buffer.allocUnsafe(initialSize);

@@ -93,6 +93,12 @@ export class LineOutput {
     this.pos = 0;
   }
 
+  /** Bytes that already are whole lines, written as they stand after anything pending. */
+  writeThrough(buf: Buffer, start: number, end: number): void {
+    this.flush();
+    if (end > start) this.writeFn(buf, start, end);
+  }
+
   /** Writes out everything pending. */
   flush(): void {
     this.flushSpan();
