@@ -5,6 +5,7 @@
 // some commands need stay outside the bundles and load when those commands run.
 import { build } from 'esbuild';
 import { readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { checkMerge2 } from './scripts/wasm.mjs';
 
 // The WebAssembly merge's bytes, committed in src/sets/merge2-wasm.ts, must be its .wat's.
@@ -24,8 +25,55 @@ const lazyChildProcess = {
     });
   },
 };
+// Every file that imports a Node built-in would get its own copy of the module's
+// properties (esbuild's __toESM, once per importing file: 120 copies of node:fs and
+// node:path in ops.cjs, a tenth of its load). One shared module per built-in instead.
+const LAZY_BUILTINS = ['node:crypto', 'node:child_process', 'node:zlib'];
+const nodeRequire = createRequire(import.meta.url);
+const sharedBuiltins = {
+  name: 'shared-builtins',
+  setup(b) {
+    // Only breakfix's own imports: a package's require() keeps the module itself.
+    b.onResolve({ filter: /^node:/ }, (args) => {
+      if (args.namespace === 'builtin') return { path: args.path, external: true };
+      if (args.kind !== 'import-statement' || !/[\\/]src[\\/]/.test(args.importer)) return undefined;
+      return { path: args.path, namespace: 'builtin' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => {
+      const id = JSON.stringify(args.path);
+      if (LAZY_BUILTINS.includes(args.path)) {
+        // Loaded at its first call: a pass hashes and spawns, `policy check` and most
+        // commands never do, and these three (with the streams and sockets
+        // child_process pulls in) are a fifth of loading dist/ops.cjs. Only its
+        // functions are exported this way; importing anything else fails the build.
+        const real = nodeRequire(args.path);
+        const fns = Object.keys(real).filter((k) => /^[a-z]/.test(k) && typeof real[k] === 'function');
+        const lines = [`let m;`, `const load = () => m ?? (m = require(${id}));`];
+        for (const k of fns) lines.push(`export function ${k}(...a) { return load().${k}(...a); }`);
+        lines.push(`export default new Proxy({}, { get: (_, k) => load()[k] });`);
+        return { contents: lines.join('\n'), loader: 'js' };
+      }
+      return { contents: `import d from ${id};\nexport default d;\nexport * from ${id};\n`, loader: 'js' };
+    });
+  },
+};
+// The YAML parser is some sixty modules: required from node_modules it costs a command
+// that reads a config more than the rest of its start-up. It is a bundle of its own,
+// dist/yaml.cjs, run (like the others) from V8's code cache by bin/breakfix.
+const yamlBundle = {
+  name: 'yaml-bundle',
+  setup(b) {
+    b.onResolve({ filter: /^yaml$/ }, (args) =>
+      args.namespace === 'yaml-bundle' ? { path: 'yaml', external: true } : { path: 'yaml', namespace: 'yaml-bundle' },
+    );
+    b.onLoad({ filter: /.*/, namespace: 'yaml-bundle' }, () => ({
+      contents: "const load = globalThis[Symbol.for('breakfix.loadBundle')];\nmodule.exports = load ? load('yaml.cjs') : require('yaml');\n",
+      loader: 'js',
+    }));
+  },
+};
 const common = {
-  plugins: [lazyChildProcess],
+  plugins: [lazyChildProcess, sharedBuiltins, yamlBundle],
   bundle: true,
   format: 'cjs',
   platform: 'node',
@@ -36,7 +84,7 @@ const common = {
   minifyWhitespace: true,
   minifySyntax: true,
   // vega and vega-lite (ES modules only) are imported by `report` alone, at run time.
-  external: ['yaml', 'seedrandom', 'fast-csv', 'execa', 'chalk', 'vega', 'vega-lite', './ops.cjs'],
+  external: ['seedrandom', 'fast-csv', 'execa', 'chalk', 'vega', 'vega-lite', './ops.cjs'],
 };
 const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
 await build({
@@ -48,6 +96,12 @@ await build({
   define: { OPS_BUNDLE: '"./ops.cjs"', BREAKFIX_VERSION: JSON.stringify(version) },
 });
 await build({ ...common, entryPoints: ['src/cli/ops.ts'], outfile: 'dist/ops.cjs' });
-if (/\bimport\(/.test(readFileSync('dist/main.cjs', 'utf8'))) {
-  throw new Error('dist/main.cjs holds an import(): bin/breakfix loads it through the code cache, where import() fails; bundle the package or move its command to dist/ops.cjs');
+await build({ ...common, plugins: [], entryPoints: [nodeRequire.resolve('yaml')], outfile: 'dist/yaml.cjs' });
+// bin/breakfix runs both bundles through the code cache, where an import() has nothing to
+// resolve it with: packages load through src/store/esm.ts, whose import(specifier) is the only one.
+for (const bundle of ['dist/main.cjs', 'dist/ops.cjs', 'dist/yaml.cjs']) {
+  const other = readFileSync(bundle, 'utf8').match(/\bimport\((?!specifier\))[^)]{0,40}/);
+  if (other) {
+    throw new Error(`${bundle} holds ${other[0]}): load the package with importPackage() (src/store/esm.ts), or bundle it`);
+  }
 }

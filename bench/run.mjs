@@ -26,14 +26,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DIST, ROOT, TIME, childEnv, countLines, die, fmtMB, fmtSecs, median, runOnce } from './lib.mjs';
-import { minusCase, pipelineCase, startupCase } from './cases/sets.mjs';
+import { minusCase, pipelineCase, startupCase, startupConfigCase } from './cases/sets.mjs';
 import { pullCase } from './cases/pull.mjs';
 import { execCase } from './cases/exec.mjs';
 import { passCase, pass_reportCase } from './cases/pass.mjs';
 import { historyCase } from './cases/history.mjs';
 
 // One file per case under cases/; this is the order they run and report in.
-const CASES = [minusCase, pipelineCase, startupCase, pullCase, execCase, passCase, pass_reportCase, historyCase];
+const CASES = [minusCase, pipelineCase, startupCase, startupConfigCase, pullCase, execCase, passCase, pass_reportCase, historyCase];
 
 // ---------------------------------------------------------------- options
 

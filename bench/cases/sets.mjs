@@ -63,3 +63,29 @@ export const startupCase = {
     target: { ratio: 1.3 },
     verify: false,
   };
+
+/** The same query where an SRE runs it: beside a config (read, validated, its home found). */
+export const startupConfigCase = {
+    name: 'startup-config',
+    title: `start-up with a config, ${STARTUP_HOSTS / 1000}k hosts`,
+    setup(ctx) {
+      const how = ensureInputs(ctx, `startup-${STARTUP_HOSTS}`, STARTUP_HOSTS, { x: all, y: every(2) });
+      const dir = path.join(ctx.dir, 'startup-config');
+      fs.mkdirSync(path.join(dir, 'home', 'dc1'), { recursive: true });
+      const clusters = Array.from({ length: 40 }, (_, i) => {
+        const c = `c${String(i + 1).padStart(2, '0')}`;
+        return `      ${c}: { namenodes: [${c}-nn1.dc1.example.com, ${c}-nn2.dc1.example.com], resourcemanagers: [${c}-rm1.dc1.example.com] }`;
+      });
+      fs.writeFileSync(
+        path.join(dir, 'breakfix.yaml'),
+        ['home: ./home', 'hostnames: { domain: dc1.example.com }', 'datacenters:', '  dc1:', '    clusters:', ...clusters, '    sources: {}', ''].join('\n'),
+      );
+      return `x, y as above; a config of 40 clusters; ${how}`;
+    },
+    ours: ['breakfix', '--config', 'startup-config/breakfix.yaml', 'q', './x - ./y'],
+    theirs: ['node', '-e', '0'],
+    theirsLabel: 'node -e 0',
+    runs: 20,
+    target: { ratio: 1.5 },
+    verify: false,
+  };

@@ -14,8 +14,10 @@ import { writeErr } from '../store/fsio.js';
  * (tests import modules directly) the path is only resolved if a command is run.
  */
 function ops(): Promise<typeof import('./ops.js')> {
+  // bin/breakfix hands in a loader that runs the bundle from V8's code cache.
+  const load = (globalThis as Record<symbol, unknown>)[Symbol.for('breakfix.loadBundle')] as ((name: string) => unknown) | undefined;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return Promise.resolve(require(OPS_BUNDLE) as typeof import('./ops.js'));
+  return Promise.resolve((load ? load('ops.cjs') : require(OPS_BUNDLE)) as typeof import('./ops.js'));
 }
 declare const OPS_BUNDLE: string;
 declare const BREAKFIX_VERSION: string;

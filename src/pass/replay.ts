@@ -12,6 +12,7 @@ import { loadPolicy } from './policy-files.js';
 import { INPUTS, INPUTS_VERSION, type InputsJson, type RecordedState } from './record.js';
 import { planJson } from './run-plan.js';
 import { readFleetState } from './state.js';
+import { importPackage } from '../store/esm.js';
 
 /** A recorded pass: where its plan is, what it named, what it read besides files. */
 export interface Recorded {
@@ -173,7 +174,7 @@ export function replayOps(r: Recorded, recordedPolicy: Policy | null, policy: Po
 
 /** Runs the pure planner again on the laid-out pass, as runPlan did. */
 export async function rebuild(w: Workspace, r: Recorded, policy: Policy, ops: Op[]): Promise<Rebuilt> {
-  const { default: seedrandom } = await import('seedrandom');
+  const { default: seedrandom } = await importPackage<{ default: typeof import('seedrandom') }>('seedrandom');
   const now = new Date(r.inputs.time);
   const s = r.state;
   const state = readFleetState({

@@ -15,6 +15,7 @@ import { recordPass, type RecordStats } from './record.js';
 import { stuckPlans, writeNeedsHuman, type StuckPlan } from './controls.js';
 import { loadOpen } from './open-store.js';
 import type { NeedsHumanRow } from '../policy/needs-human.js';
+import { importPackage } from '../store/esm.js';
 
 export interface PlanRun {
   dayDir: string;
@@ -91,7 +92,7 @@ export function planJson(p: Plan): Record<string, unknown> {
  * plans/<pass>/ and counts.tsv.
  */
 export async function runPlan(r: PlanRun): Promise<PlanOutcome> {
-  const { default: seedrandom } = await import('seedrandom');
+  const { default: seedrandom } = await importPackage<{ default: typeof import('seedrandom') }>('seedrandom');
   const seedDrawn = r.seed === null;
   const seed = r.seed ?? randomBytes(4).toString('hex');
   const ops = r.ops ?? OPS.filter((op) => r.policy.operations.has(op));

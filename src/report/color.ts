@@ -1,3 +1,5 @@
+import { importPackage } from '../store/esm.js';
+
 /**
  * Colour for a terminal only: refusals and failures red, warnings yellow,
  * chosen hosts green, pass headers bold. Elsewhere the text is left exactly
@@ -5,7 +7,7 @@
  */
 export async function colorizer(enabled: boolean): Promise<(text: string) => string> {
   if (!enabled) return (t) => t;
-  const { Chalk } = await import('chalk');
+  const { Chalk } = await importPackage<typeof import('chalk')>('chalk');
   const c = new Chalk({ level: 1 });
   return (text) =>
     text

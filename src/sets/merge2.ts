@@ -27,6 +27,7 @@ const CUR = 3;
 const CUR_END = 4;
 const LINE_NO = 5;
 const ADV = 7;
+const SCAN = 8;
 const OUT_BASE = 20;
 const OUT_POS = 21;
 const OUT_END = 22;
@@ -83,7 +84,28 @@ export function merge2(
 ): number {
   const mod = module();
   if (!mod) throw new Error('merge2: WebAssembly is not available');
-  const instance = new WebAssembly.Instance(mod);
+  // One instance serves every merge of the process (a derive runs dozens, the tests
+  // thousands: each new one reserves gigabytes of address space until a GC frees it),
+  // unless a merge starts while another is still running, from its output.
+  const instance = idle ?? new WebAssembly.Instance(mod);
+  idle = null;
+  try {
+    return mergeWith(instance, a, b, which, write, windowSize);
+  } finally {
+    idle = instance;
+  }
+}
+
+let idle: WebAssembly.Instance | null = null;
+
+function mergeWith(
+  instance: WebAssembly.Instance,
+  a: ByteSource,
+  b: ByteSource,
+  which: Membership,
+  write: (buf: Buffer, start: number, end: number) => void,
+  windowSize: number,
+): number {
   const memory = instance.exports.memory as WebAssembly.Memory;
   const run = instance.exports.run as () => number;
   const sources = [a, b];
@@ -106,6 +128,7 @@ export function merge2(
 
   const aBase = OUT_AT + OUT_SIZE + PAD;
   ensure(aBase + caps[0]! + PAD + caps[1]! + PAD);
+  s.fill(0); // what an earlier merge left
   for (const [k, base] of [
     [A, aBase],
     [B, aBase + caps[0]! + PAD],
@@ -133,6 +156,7 @@ export function merge2(
       s[k + CUR] = s[k + CUR]! + delta;
       s[k + CUR_END] = s[k + CUR_END]! + delta;
     }
+    if (s[k + SCAN]! > 0) s[k + SCAN] = s[k + SCAN]! + delta;
   };
 
   /** Keeps the current line (the next one is checked against it), moves it to the front, reads more. */
@@ -148,6 +172,7 @@ export function merge2(
       s[k + LEN] = len - (keep - base);
       s[k + CUR] = cur - (keep - base);
       s[k + CUR_END] = s[k + CUR_END]! - (keep - base);
+      if (s[k + SCAN]! > 0) s[k + SCAN] = s[k + SCAN]! - (keep - base);
     }
     if (s[k + LEN] === base + caps[i]!) {
       // One line (and the one before it) fill the window: it doubles.

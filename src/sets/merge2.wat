@@ -25,6 +25,8 @@
 ;;     +5 lineNo lines taken so far
 ;;     +6 done   1 when it has no more lines
 ;;     +7 adv    1 when it must move to its next line before the next comparison
+;;     +8 scan   no newline before here for the line being read (0: none known), so
+;;               a line that arrives a few bytes at a time is scanned once
 ;;   20 outBase  21 outPos  22 outEnd   the output buffer
 ;;   23 s  24 se  the pending span [s, se) of input bytes to copy to the output
 ;;   25 flags     1 = lines only in A, 2 = only in B, 4 = in both
@@ -117,14 +119,16 @@
             (i32.store offset=28 (local.get $x) (i32.const 0))
             (return (i32.const 0))))
         (br 0)))
-    (if (i32.lt_u (local.get $ns) (i32.load offset=4 (local.get $x)))
-      (then (local.set $nl (call $lineEnd (local.get $ns))))
-      (else (local.set $nl (i32.load offset=4 (local.get $x)))))
+    (local.set $nl
+      (call $lineEnd
+        (select (i32.load offset=32 (local.get $x)) (local.get $ns)
+                (i32.gt_u (i32.load offset=32 (local.get $x)) (local.get $ns)))))
     (if (i32.ge_u (local.get $nl) (i32.load offset=4 (local.get $x)))
       (then
         ;; The next line is not all here: the window will move, so the span goes out first.
         (local.set $r (call $flush))
         (if (local.get $r) (then (return (local.get $r))))
+        (i32.store offset=32 (local.get $x) (i32.load offset=4 (local.get $x)))
         (i32.store (i32.const 108) (i32.div_u (local.get $x) (i32.const 40)))
         (return (i32.const 1))))
     (if (i32.ge_s (i32.load offset=12 (local.get $x)) (i32.const 0))
@@ -146,6 +150,7 @@
             (return (i32.const 4))))))
     (i32.store offset=12 (local.get $x) (local.get $ns))
     (i32.store offset=16 (local.get $x) (local.get $nl))
+    (i32.store offset=32 (local.get $x) (i32.const 0))
     (i32.store offset=20 (local.get $x) (i32.add (i32.load offset=20 (local.get $x)) (i32.const 1)))
     (i32.store offset=28 (local.get $x) (i32.const 0))
     (i32.const 0))

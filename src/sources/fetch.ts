@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { SourceError, type SourceContext } from './types.js';
+import { importPackage } from '../store/esm.js';
 
 /** The last lines of a command's stderr, enough to say why it failed. */
 function tail(text: string, lines = 8): string {
@@ -19,7 +20,7 @@ function showCommand(argv: string[]): string {
  * binary is a SourceError naming the command and carrying its stderr.
  */
 export async function runCommand(argv: string[], ctx: SourceContext): Promise<string> {
-  const { execa } = await import('execa');
+  const { execa } = await importPackage<typeof import('execa')>('execa');
   const [file, ...args] = argv;
   if (!file) throw new SourceError('command: is empty');
   const shown = showCommand(argv);

@@ -43,6 +43,7 @@ import type { Field } from '../config/yamlsrc.js';
 import { httpGet, parseJson, readSourceFile, runCommand } from './fetch.js';
 import { HostCollector } from './hostnames.js';
 import { emptyResult, SourceError, type HostRule, type SourceContext, type SourceResult, type SourceType } from './types.js';
+import { importPackage } from '../store/esm.js';
 
 export const INVENTORY_FIELDS = ['host', 'cluster', 'role', 'lifecycle', 'rack', 'datagroup', 'ticket'] as const;
 export type InventoryField = (typeof INVENTORY_FIELDS)[number];
@@ -285,7 +286,7 @@ function jsonRows(text: string, cfg: InventoryMapping, what: string): InventoryR
 }
 
 async function delimitedRows(text: string, delimiter: ',' | '\t', what: string): Promise<{ header: string[]; rows: InventoryRow[] }> {
-  const { parseString } = await import('fast-csv');
+  const { parseString } = await importPackage<typeof import('fast-csv')>('fast-csv');
   return new Promise((resolve, reject) => {
     let header: string[] = [];
     const rows: InventoryRow[] = [];

@@ -9,6 +9,7 @@ import { readDatacenter } from '../../report/report-read.js';
 import { vegaSvgRenderer } from '../../report/vega-svg.js';
 import { displayPath, loadConfigFor, resolveScope, UsageError, type Deps, type GlobalOptions } from '../context.js';
 import { ExitError } from '../exit.js';
+import { importPackage } from '../../store/esm.js';
 
 export interface ReportOptions {
   day?: string;
@@ -80,7 +81,7 @@ export async function run(_args: unknown[], opts: ReportOptions, g: GlobalOption
   const day = opts.day ?? g.day ?? 'today';
   const { report, target: defaultTarget } = opts.all ? await everyDatacenter(opts, g, deps, day, now) : await oneDatacenter(opts, g, deps, day, now);
   // The chart libraries are big: loaded here, so that no other command reads them.
-  const [vega, vegaLite] = await Promise.all([import('vega'), import('vega-lite')]);
+  const [vega, vegaLite] = await Promise.all([importPackage<typeof import('vega')>('vega'), importPackage<typeof import('vega-lite')>('vega-lite')]);
   const command = ['breakfix report', opts.all ? '--all' : '', opts.day ? `--day ${opts.day}` : '', opts.days ? `--days ${opts.days}` : ''].filter(Boolean).join(' ');
   const text = await buildReportHtml(report, { render: vegaSvgRenderer(vega, vegaLite), command });
   if (opts.output === '-') {
