@@ -6,6 +6,7 @@
 import { build } from 'esbuild';
 import { readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { checkMerge2 } from './scripts/wasm.mjs';
 
 // The WebAssembly merge's bytes, committed in src/sets/merge2-wasm.ts, must be its .wat's.
@@ -30,13 +31,14 @@ const lazyChildProcess = {
 // node:path in ops.cjs, a tenth of its load). One shared module per built-in instead.
 const LAZY_BUILTINS = ['node:crypto', 'node:child_process', 'node:zlib'];
 const nodeRequire = createRequire(import.meta.url);
+const SRC = fileURLToPath(new URL('./src/', import.meta.url));
 const sharedBuiltins = {
   name: 'shared-builtins',
   setup(b) {
     // Only breakfix's own imports: a package's require() keeps the module itself.
     b.onResolve({ filter: /^node:/ }, (args) => {
       if (args.namespace === 'builtin') return { path: args.path, external: true };
-      if (args.kind !== 'import-statement' || !/[\\/]src[\\/]/.test(args.importer)) return undefined;
+      if (args.kind !== 'import-statement' || !args.importer.startsWith(SRC)) return undefined;
       return { path: args.path, namespace: 'builtin' };
     });
     b.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => {
