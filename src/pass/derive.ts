@@ -24,7 +24,7 @@ export function deriveRecipes(
   cwd: string,
   now: () => Date,
   pass: number | null,
-  opts: { skipMissing?: boolean } = {},
+  opts: { skipMissing?: boolean; paths?: ReadonlyMap<string, string> | null } = {},
 ): Derived[] {
   const out: Derived[] = [];
   const where = path.join(policy.dir, 'groups.yaml');
@@ -32,7 +32,7 @@ export function deriveRecipes(
     const expr = parseExpression(r.expression);
     let written: { sha256: string; count: number };
     try {
-      const plan = prepare(expr, new DayOpener(dayDir, cwd), operandsOf(expr));
+      const plan = prepare(expr, new DayOpener(dayDir, cwd, false, opts.paths ?? null), operandsOf(expr));
       written = writeMerged(path.join(dayDir, r.name), true, (out) => evaluateTo(plan, out));
     } catch (e) {
       // Before the healthchecks have run, recipes that read their groups wait for the second derive.

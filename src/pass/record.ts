@@ -7,6 +7,7 @@ import { metaIsFresh, readMeta, type Meta } from '../store/meta.js';
 import { listParts, type PartInfo } from '../store/parts.js';
 import { PLANS } from '../store/plans.js';
 import type { Op, Policy } from '../policy/types.js';
+import { operandsOf, parseExpression, type Leaf } from '../sets/parse.js';
 import type { DcFacts, PlanHistory, SourceRun } from './state.js';
 
 /** Beside plan.json: each input of the pass by name, to the address of its content in the history store. */
@@ -22,7 +23,7 @@ export interface InputsJson {
   ops: Op[];
   /** The store, relative to the datacenter's directory. */
   store: string;
-  /** `day/<name>` (groups and tables), `policy/<file>`, `config`, `state`. */
+  /** `day/<name>` (groups and tables), `path/<operand>` (files the policy's expressions name by path), `policy/<file>`, `config`, `state`. */
   inputs: Record<string, string>;
   /** The sha256 of the breakfix code that planned (its bundle), so a replay knows whether it runs the same planner. */
   build?: string | null;
@@ -82,6 +83,8 @@ export function recordPass(o: {
   ops: Op[];
   policy: Policy;
   configFile: string | null;
+  /** Where the pass ran: path operands resolve from here. */
+  cwd: string;
   sources: SourceRun;
   history: PlanHistory;
   facts: DcFacts;
@@ -104,6 +107,18 @@ export function recordPass(o: {
     count(store.putFile(e.name, path.join(o.dayDir, e.name), e.kind === 'table' ? 1 : 0, known), `day/${e.name}`);
   }
   for (const f of policyFiles(o.policy.dir)) count(store.putWhole(fs.readFileSync(path.join(o.policy.dir, f))), `policy/${f}`);
+  // Files outside the day directory that the policy's expressions name by path: what they held then.
+  for (const p of pathOperands(o.policy)) {
+    const file = path.resolve(o.cwd, p);
+    let bytes: Buffer;
+    try {
+      if (!fs.statSync(file).isFile()) continue; // a pipe or a device (/dev/stdin) cannot be kept
+      bytes = fs.readFileSync(file);
+    } catch {
+      continue; // the planner could not read it either, and said so
+    }
+    count(store.putWhole(bytes), `path/${p}`);
+  }
   if (o.configFile) count(store.putWhole(fs.readFileSync(o.configFile)), 'config');
   const state: RecordedState = {
     version: INPUTS_VERSION,
@@ -123,6 +138,26 @@ export function recordPass(o: {
   fs.mkdirSync(dir, { recursive: true });
   writeFileAtomic(path.join(dir, INPUTS), JSON.stringify(json, null, 1) + '\n');
   return stats;
+}
+
+/** The path operands (`./never-touch`, `/etc/breakfix/hold`) of every expression a policy has, as written. */
+export function pathOperands(policy: Policy): string[] {
+  const exprs = [policy.down, policy.workers, ...policy.recipes.map((r) => r.expression)];
+  for (const o of policy.operations.values()) exprs.push(o.candidates, o.busy, ...(o.inFlight ? [o.inFlight] : []));
+  const out = new Set<string>();
+  for (const text of exprs) {
+    let operands: Leaf[];
+    try {
+      operands = operandsOf(parseExpression(text));
+    } catch {
+      continue; // policy check refuses it; nothing to keep
+    }
+    for (const op of operands) {
+      if (op.kind === 'path') out.add(op.path);
+      else if (op.kind === 'select' && op.table.kind === 'path') out.add(op.table.path);
+    }
+  }
+  return [...out].sort();
 }
 
 /** The files of a policy directory that are read (its YAML), in byte order. */

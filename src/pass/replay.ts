@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { HistoryError, HistoryStore } from '../store/history.js';
+import { HistoryError, HistoryStore, sha256 } from '../store/history.js';
 import { metaPath } from '../store/meta.js';
 import { PARTS } from '../store/parts.js';
 import { PLANS } from '../store/plans.js';
@@ -76,6 +76,10 @@ export class Workspace {
   readonly dir: string;
   readonly dayDir: string;
   readonly policyDir: string;
+  /** The recorded copies of the files the policy's expressions name by path: operand → file. */
+  readonly paths = new Map<string, string>();
+  private readonly pathsDir: string;
+  private pathsOnDisk = new Map<string, string>();
   /** What is on disk in dayDir, by name: the address it was written from ('' when changed here). */
   private onDisk = new Map<string, string>();
   private policyOnDisk = new Map<string, string>();
@@ -86,7 +90,9 @@ export class Workspace {
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'breakfix-replay-'));
     this.dayDir = path.join(this.dir, 'day');
     this.policyDir = path.join(this.dir, 'policy');
+    this.pathsDir = path.join(this.dir, 'paths');
     fs.mkdirSync(path.join(this.dayDir, '.meta'), { recursive: true });
+    fs.mkdirSync(this.pathsDir, { recursive: true });
     fs.mkdirSync(this.policyDir, { recursive: true });
   }
 
@@ -95,18 +101,27 @@ export class Workspace {
     const at = `${r.day} pass ${r.pass}`;
     const want = new Map<string, string>();
     const policy = new Map<string, string>();
+    const paths = new Map<string, string>();
+    this.paths.clear();
     for (const [name, address] of Object.entries(r.inputs.inputs)) {
       if (name.startsWith('day/')) want.set(name.slice(4), address);
       else if (name.startsWith('policy/')) policy.set(name.slice(7), address);
+      else if (name.startsWith('path/')) {
+        // Named by a hash of the operand: it may hold any characters, `/` and `..` among them.
+        const file = sha256(Buffer.from(name.slice(5))).slice(0, 32);
+        paths.set(file, address);
+        this.paths.set(name.slice(5), path.join(this.pathsDir, file));
+      }
     }
     try {
       sync(this.dayDir, this.onDisk, want, (a) => this.store.read(a));
       sync(this.policyDir, this.policyOnDisk, policy, (a) => this.store.read(a));
+      sync(this.pathsDir, this.pathsOnDisk, paths, (a) => this.store.read(a));
     } catch (e) {
       throw unreplayable(at, e);
     }
     // Only what the current versions need stays in memory.
-    const live = new Set([...want.values(), ...policy.values()]);
+    const live = new Set([...want.values(), ...policy.values(), ...paths.values()]);
     for (const k of this.store.cache.keys()) if (!live.has(k)) this.store.cache.delete(k);
     // Provenance and parts are small, but many: only what changed is written again.
     const itself = (text: string) => text;
@@ -124,7 +139,7 @@ export class Workspace {
       this.metasOnDisk.delete(`${name}.json`);
     }
     const now = new Date(r.inputs.time);
-    for (const d of deriveRecipes(this.dayDir, policy, this.dayDir, () => now, null)) {
+    for (const d of deriveRecipes(this.dayDir, policy, this.dayDir, () => now, null, { paths: this.paths })) {
       this.onDisk.set(d.name, '');
       this.metasOnDisk.set(`${d.name}.json`, '');
     }
@@ -188,6 +203,7 @@ export async function rebuild(w: Workspace, r: Recorded, policy: Policy, ops: Op
     now,
     history: s.history,
     facts: s.facts,
+    paths: w.paths,
   });
   const plan = buildPlan({ policy, state, random: seedrandom(r.inputs.seed), now, seed: r.inputs.seed, pass: r.pass, dryRun: r.inputs.dry_run, ops });
   const json = JSON.stringify({ ...planJson(plan), ...s.extra }, null, 2) + '\n';

@@ -104,7 +104,7 @@ export async function runPlan(r: PlanRun): Promise<PlanOutcome> {
   let recorded: RecordStats | null = null;
   if (r.dcDir && r.record && r.record.keepMs > 0) {
     // Before plan.json: every pass with a plan.json and an inputs.json can be rebuilt from what this names.
-    recorded = recordPass({ dcDir: r.dcDir, dayDir: r.dayDir, pass, time: plan.time, seed, dryRun: r.dryRun, ops, policy: r.policy, configFile: r.record.configFile, sources: r.sources, history, facts, extra: r.extra ?? {} });
+    recorded = recordPass({ dcDir: r.dcDir, dayDir: r.dayDir, pass, time: plan.time, seed, dryRun: r.dryRun, ops, policy: r.policy, configFile: r.record.configFile, cwd: r.cwd, sources: r.sources, history, facts, extra: r.extra ?? {} });
   }
   const dir = writePlanFiles(r.dayDir, { pass, chosen: plan.chosen, json: { ...planJson(plan), ...(r.extra ?? {}) }, time: plan.time });
   let needsHuman: NeedsHumanRow[] = [];

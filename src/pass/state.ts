@@ -19,8 +19,8 @@ import { readCountedOn, readNamespaceHealth } from './namespaces.js';
 import { REMEDIATION_OPS, REPLICA_OPS, WIPING_OPS, type HealthRow, type SourceStatus } from '../safety/invariants.js';
 
 /** Evaluates an expression in the day directory into a set of hosts. */
-export function evaluateToSet(dayDir: string, cwd: string, expression: string): Set<string> {
-  return evaluateExprToSet(dayDir, cwd, parseExpression(expression));
+export function evaluateToSet(dayDir: string, cwd: string, expression: string, paths: ReadonlyMap<string, string> | null = null): Set<string> {
+  return evaluateExprToSet(dayDir, cwd, parseExpression(expression), paths);
 }
 
 /**
@@ -52,8 +52,8 @@ export function busyIfDeadExpression(expression: string, recipes: ReadonlyMap<st
   return namesIn(expression).some((n) => leadsToDead(n, new Set())) ? rewrite(expr) : null;
 }
 
-function evaluateExprToSet(dayDir: string, cwd: string, expr: Expr): Set<string> {
-  const plan = prepare(expr, new DayOpener(dayDir, cwd), operandsOf(expr));
+function evaluateExprToSet(dayDir: string, cwd: string, expr: Expr, paths: ReadonlyMap<string, string> | null = null): Set<string> {
+  const plan = prepare(expr, new DayOpener(dayDir, cwd, false, paths), operandsOf(expr));
   const out = new Set<string>();
   evaluateEach(plan, (buf, start, end) => out.add(buf.toString('latin1', start, end)));
   return out;
@@ -163,8 +163,11 @@ export function readFleetState(opts: {
   history?: PlanHistory;
   /** What the planner reads of the datacenter's config (a replay gives the recorded one). */
   facts?: DcFacts;
+  /** Path operands read from other files (a replay gives the recorded copies). */
+  paths?: ReadonlyMap<string, string> | null;
 }): FleetState {
   const { dayDir, cwd, policy } = opts;
+  const paths = opts.paths ?? null;
   const history = opts.history ?? readPlanHistory(dayDir, opts.dcDir, policy, opts.now);
   const inventoryFile = path.join(dayDir, 'inventory.tsv');
   const clusterOf = new Map<string, string>();
@@ -241,10 +244,10 @@ export function readFleetState(opts: {
     const o = policy.operations.get(op)!;
     const ifDead = busyIfDeadExpression(o.busy, recipeExprs);
     opSets.set(op, {
-      candidates: evaluateToSet(dayDir, cwd, o.candidates),
-      busy: evaluateToSet(dayDir, cwd, o.busy),
-      inFlight: o.inFlight ? evaluateToSet(dayDir, cwd, o.inFlight) : null,
-      busyIfDead: ifDead ? evaluateExprToSet(dayDir, cwd, ifDead) : null,
+      candidates: evaluateToSet(dayDir, cwd, o.candidates, paths),
+      busy: evaluateToSet(dayDir, cwd, o.busy, paths),
+      inFlight: o.inFlight ? evaluateToSet(dayDir, cwd, o.inFlight, paths) : null,
+      busyIfDead: ifDead ? evaluateExprToSet(dayDir, cwd, ifDead, paths) : null,
     });
     const deps = dependencies(policy, op);
     const statuses = new Map<string, SourceStatus>();
@@ -319,7 +322,7 @@ export function readFleetState(opts: {
     clusterOf,
     rackOf,
     datagroupOf,
-    down: evaluateToSet(dayDir, cwd, policy.down),
+    down: evaluateToSet(dayDir, cwd, policy.down, paths),
     clusterAttrs,
     workers: g(policy.workers),
     health,

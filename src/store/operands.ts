@@ -60,16 +60,18 @@ export class DayOpener implements OperandOpener {
     readonly dayDir: string,
     readonly cwd: string,
     readonly keyed = false,
+    /** Path operands, as written, read from another file instead: a replay's recorded copies. */
+    readonly paths: ReadonlyMap<string, string> | null = null,
   ) {}
 
   private fileOf(o: Operand): string {
     switch (o.kind) {
       case 'path':
-        return path.resolve(this.cwd, o.path);
+        return this.paths?.get(o.path) ?? path.resolve(this.cwd, o.path);
       case 'name':
         return path.join(this.dayDir, o.name);
       case 'select':
-        return o.table.kind === 'path' ? path.resolve(this.cwd, o.table.path) : tableFileIn(this.dayDir, o.table.name);
+        return o.table.kind === 'path' ? (this.paths?.get(o.table.path) ?? path.resolve(this.cwd, o.table.path)) : tableFileIn(this.dayDir, o.table.name);
     }
   }
 

@@ -109,6 +109,29 @@ describe('recorded passes', () => {
     expect(other.out).not.toContain('this is a bug');
   });
 
+  it('keeps the files the policy names by path, so editing them later changes no replay', () => {
+    const c = copyHome(h, 'breakfix-replay-path-');
+    const hold = path.join(c.dir, 'hold');
+    fs.writeFileSync(hold, '');
+    const f = path.join(c.dir, 'demo', 'policy', 'policy.yaml');
+    const text = fs.readFileSync(f, 'utf8');
+    const held = text.replace(/^(\s+candidates: )(\S+)$/gm, `$1$2 - ${hold}`);
+    expect(held).not.toBe(text);
+    fs.writeFileSync(f, held);
+    pass(c, 'p6');
+    const plans = path.join(today(c), 'plans');
+    const n = Math.max(...fs.readdirSync(plans).map(Number).filter(Number.isFinite));
+    expect(inputsOf(c, n).inputs[`path/${hold}`]).toBeDefined();
+    const plan = JSON.parse(fs.readFileSync(path.join(plans, String(n), 'plan.json'), 'utf8')) as { budgets: Array<{ candidates: number }> };
+    const candidates = plan.budgets.reduce((sum, b) => sum + b.candidates, 0);
+    expect(candidates, 'the pass had no candidates: the test would prove nothing').toBeGreaterThan(0);
+    // Every host held now: a replay that read the file as it is today would count no candidates.
+    fs.writeFileSync(hold, fs.readFileSync(path.join(today(c), 'all')));
+    const r = bf(c, ['replay', '--pass', String(n)]);
+    expect(r.code, r.out + r.err).toBe(0);
+    expect(r.out).toContain('byte for byte the same');
+  });
+
   it('stores an unchanged file once: the plan that pulled nothing cost only its own state', () => {
     const a = inputsOf(h, 3).inputs;
     const b = inputsOf(h, 4).inputs;
