@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Compiles src/sets/merge2.wat with wabt and writes the bytes, base64, into
 // src/sets/merge2-wasm.ts, so the bundle and the tests run from the sources
-// need no compiler. `node scripts/wasm.mjs --check` (run by build.mjs) fails
-// when the committed bytes are not the .wat's.
+// need no compiler. checkMerge2() (called by build.mjs, and by
+// `node scripts/wasm.mjs --check`) fails when the committed bytes are not the .wat's.
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';

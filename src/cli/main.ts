@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { processDeps, type Deps, type GlobalOptions } from './context.js';
 import { exitCodeOf } from './exit.js';
 import { writeErr } from '../store/fsio.js';
+import { loadBundle } from '../store/esm.js';
 
 /**
  * The command line. Commands are registered here with their options, and each
@@ -14,10 +15,8 @@ import { writeErr } from '../store/fsio.js';
  * (tests import modules directly) the path is only resolved if a command is run.
  */
 function ops(): Promise<typeof import('./ops.js')> {
-  // bin/breakfix hands in a loader that runs the bundle from V8's code cache.
-  const load = (globalThis as Record<symbol, unknown>)[Symbol.for('breakfix.loadBundle')] as ((name: string) => unknown) | undefined;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return Promise.resolve((load ? load('ops.cjs') : require(OPS_BUNDLE)) as typeof import('./ops.js'));
+  return Promise.resolve(loadBundle('ops.cjs', () => require(OPS_BUNDLE)) as typeof import('./ops.js'));
 }
 declare const OPS_BUNDLE: string;
 declare const BREAKFIX_VERSION: string;

@@ -146,11 +146,13 @@ function mergeWith(
   s[OUT_END] = OUT_AT + OUT_SIZE;
   s[FLAGS] = (which.onlyA ? 1 : 0) | (which.onlyB ? 2 : 0) | (which.both ? 4 : 0);
 
-  /** Moves input `i`'s window (B's, when A's grows) `delta` bytes up. */
-  const shift = (k: number, delta: number) => {
-    const base = s[k + BASE]!;
-    u8.copyWithin(base + delta, base, s[k + LEN]! + 1);
-    s[k + BASE] = base + delta;
+  /**
+   * Moves input k's bytes from `from` up to its sentinel by `delta`, and every
+   * position its state holds with them: to the front of its window (delta < 0),
+   * or B's whole window up when A's grows.
+   */
+  const move = (k: number, from: number, delta: number) => {
+    u8.copyWithin(from + delta, from, s[k + LEN]! + 1);
     s[k + LEN] = s[k + LEN]! + delta;
     if (s[k + CUR]! >= 0) {
       s[k + CUR] = s[k + CUR]! + delta;
@@ -165,21 +167,15 @@ function mergeWith(
     const base = s[k + BASE]!;
     const cur = s[k + CUR]!;
     if (s[k + EOF]) throw new Error('merge2: asked for more of an input that has ended');
-    const keep = cur >= 0 ? cur : base;
-    if (keep > base) {
-      const len = s[k + LEN]!;
-      u8.copyWithin(base, keep, len);
-      s[k + LEN] = len - (keep - base);
-      s[k + CUR] = cur - (keep - base);
-      s[k + CUR_END] = s[k + CUR_END]! - (keep - base);
-      if (s[k + SCAN]! > 0) s[k + SCAN] = s[k + SCAN]! - (keep - base);
-    }
+    if (cur > base) move(k, cur, base - cur);
     if (s[k + LEN] === base + caps[i]!) {
       // One line (and the one before it) fill the window: it doubles.
       const grown = caps[i]! * 2;
       if (i === 0) {
         ensure(base + grown + PAD + caps[1]! + PAD);
-        shift(B, grown - caps[0]!);
+        const bBase = s[B + BASE]!;
+        move(B, bBase, grown - caps[0]!);
+        s[B + BASE] = bBase + grown - caps[0]!;
       } else {
         ensure(base + grown + PAD);
       }

@@ -67,12 +67,16 @@ export class DayOpener implements OperandOpener {
   private fileOf(o: Operand): string {
     switch (o.kind) {
       case 'path':
-        return this.paths?.get(o.path) ?? path.resolve(this.cwd, o.path);
+        return this.pathFile(o.path);
       case 'name':
         return path.join(this.dayDir, o.name);
       case 'select':
-        return o.table.kind === 'path' ? (this.paths?.get(o.table.path) ?? path.resolve(this.cwd, o.table.path)) : tableFileIn(this.dayDir, o.table.name);
+        return o.table.kind === 'path' ? this.pathFile(o.table.path) : tableFileIn(this.dayDir, o.table.name);
     }
+  }
+
+  private pathFile(operand: string): string {
+    return this.paths?.get(operand) ?? path.resolve(this.cwd, operand);
   }
 
   keyOf(o: Operand): string {
